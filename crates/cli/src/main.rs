@@ -1,0 +1,48 @@
+//! `sluice`: the command-line front of Sluice. A thin layer: parse flags, call the library
+//! crates, print for people. Errors exit with status 2, rejected rows beyond the tolerated
+//! number with status 1.
+
+mod cmd;
+mod fmt;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Sluice: a real-time payment-compliance engine that keeps crypto trading off a payment
+/// platform.
+#[derive(Parser)]
+#[command(name = "sluice", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check accounts and transactions files against the data-format contract and summarise
+    /// them.
+    Validate(cmd::validate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => cmd::validate::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("sluice: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

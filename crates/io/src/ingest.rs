@@ -1,0 +1,165 @@
+//! Reading a whole input the way every command does: accounts into an
+//! [`AccountBook`](sluice_core::admission::AccountBook), then transactions streamed through
+//! the admission gate, every reject logged.
+
+use crate::Error;
+use crate::format::ByteCounter;
+use crate::read::{Position, ReadItem, RecordReader};
+use crate::reject::{RejectCode, RejectLog};
+use sluice_core::admission::{AccountBook, Admission, AdmissionError, DuplicateAccount, TxGate};
+use sluice_core::{Account, Transaction};
+use std::path::Path;
+
+/// What loading an accounts file found.
+pub struct AccountLoad {
+    /// The accepted accounts, indexed.
+    pub book: AccountBook,
+    /// Rows read.
+    pub rows: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+}
+
+/// Loads an accounts file into a book, logging rejects (a second row for an id is
+/// `DUPLICATE_ACCOUNT`); `each` sees every accepted account with its dense index.
+pub fn load_accounts(
+    path: &Path,
+    log: &mut RejectLog,
+    mut each: impl FnMut(u32, Account),
+) -> Result<AccountLoad, Error> {
+    let mut reader = RecordReader::<Account>::open(path)?;
+    let mut book = AccountBook::new();
+    let (mut rows, mut rejected) = (0, 0);
+    while let Some(item) = reader.next_item()? {
+        rows += 1;
+        match item {
+            ReadItem::Record(acct, pos) => match book.insert(&acct) {
+                Ok(idx) => each(idx, acct),
+                Err(DuplicateAccount(id)) => {
+                    rejected += 1;
+                    let reason = format!("account `{id}` is already defined earlier in the file");
+                    log.log(&reader.reject_current(
+                        pos,
+                        Some("account_id"),
+                        RejectCode::DuplicateAccount,
+                        reason,
+                    ))?;
+                }
+            },
+            ReadItem::Rejected(r) => {
+                rejected += 1;
+                log.log(&r)?;
+            }
+        }
+    }
+    Ok(AccountLoad { book, rows, rejected })
+}
+
+/// Counts kept while a transaction stream is admitted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngestStats {
+    /// Rows read (records, not lines).
+    pub rows: u64,
+    /// New transactions admitted.
+    pub accepted: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Identical re-deliveries, not counted again.
+    pub duplicates: u64,
+    /// Admitted rows more than 10 minutes behind the newest `ts` read so far.
+    pub late: u64,
+    /// Admitted rows behind the newest `ts` at all (including the tolerated ones).
+    pub out_of_order: u64,
+    /// The most any admitted row was behind, in microseconds.
+    pub max_behind_micros: i64,
+    /// Admitted rows dated before their payer's or payee's account was opened (warning).
+    pub before_account_created: u64,
+}
+
+/// A transaction that passed every rule, with what the gate learned about it.
+#[derive(Debug)]
+pub struct Admitted {
+    /// The payment.
+    pub tx: Transaction,
+    /// Where it was in the file.
+    pub pos: Position,
+    /// Dense index of the payer, if a platform account.
+    pub payer: Option<u32>,
+    /// Dense index of the payee, if a platform account.
+    pub payee: Option<u32>,
+    /// More than 10 minutes behind the newest `ts`.
+    pub late: bool,
+}
+
+/// Streams a transactions file through the admission gate.
+pub struct TransactionIngest<'b> {
+    reader: RecordReader<Transaction>,
+    gate: TxGate,
+    book: &'b AccountBook,
+    stats: IngestStats,
+}
+
+impl<'b> TransactionIngest<'b> {
+    /// Opens a transactions file against a book of accounts, with a fresh gate.
+    pub fn open(path: &Path, book: &'b AccountBook, counter: Option<ByteCounter>) -> Result<Self, Error> {
+        Ok(TransactionIngest {
+            reader: RecordReader::open_counted(path, counter)?,
+            gate: TxGate::new(),
+            book,
+            stats: IngestStats::default(),
+        })
+    }
+
+    /// Uses `gate` (e.g. one carried over from an earlier file) instead of a fresh one.
+    pub fn with_gate(mut self, gate: TxGate) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> &IngestStats {
+        &self.stats
+    }
+
+    /// Gives back the gate, to carry de-duplication into the next file.
+    pub fn into_gate(self) -> TxGate {
+        self.gate
+    }
+
+    /// The next admitted transaction; rejects and duplicates are logged and skipped.
+    pub fn next(&mut self, log: &mut RejectLog) -> Result<Option<Admitted>, Error> {
+        while let Some(item) = self.reader.next_item()? {
+            self.stats.rows += 1;
+            let (tx, pos) = match item {
+                ReadItem::Record(tx, pos) => (tx, pos),
+                ReadItem::Rejected(r) => {
+                    self.stats.rejected += 1;
+                    log.log(&r)?;
+                    continue;
+                }
+            };
+            match self.gate.admit(&tx, self.book) {
+                Ok(Admission::Duplicate) => self.stats.duplicates += 1,
+                Ok(Admission::Accepted { behind_micros, late, before_account_created, payer, payee }) => {
+                    self.stats.accepted += 1;
+                    if behind_micros > 0 {
+                        self.stats.out_of_order += 1;
+                        self.stats.max_behind_micros = self.stats.max_behind_micros.max(behind_micros);
+                    }
+                    self.stats.late += u64::from(late);
+                    self.stats.before_account_created += u64::from(before_account_created);
+                    return Ok(Some(Admitted { tx, pos, payer, payee, late }));
+                }
+                Err(e) => {
+                    self.stats.rejected += 1;
+                    let code = match e {
+                        AdmissionError::UnknownAccount { .. } => RejectCode::UnknownAccount,
+                        AdmissionError::DuplicateConflict(_) => RejectCode::DuplicateConflict,
+                    };
+                    log.log(&self.reader.reject_current(pos, Some(e.field()), code, e.to_string()))?;
+                }
+            }
+        }
+        Ok(None)
+    }
+}
