@@ -4,7 +4,7 @@
 
 use crate::Error;
 use crate::format::ByteCounter;
-use crate::read::{Position, ReadItem, RecordReader};
+use crate::read::{BackgroundReader, Batch, Position, ReadItem, RecordReader};
 use crate::reject::{RejectCode, RejectLog};
 use sluice_core::admission::{AccountBook, Admission, AdmissionError, DuplicateAccount, TxGate};
 use sluice_core::{Account, Transaction};
@@ -91,19 +91,29 @@ pub struct Admitted {
     pub late: bool,
 }
 
-/// Streams a transactions file through the admission gate.
+/// Streams a transactions file through the admission gate. Parsing runs on a background
+/// thread ([`BackgroundReader`]) while the caller's thread admits rows and does its own work,
+/// so the two cores of a small machine share the load.
 pub struct TransactionIngest<'b> {
-    reader: RecordReader<Transaction>,
+    reader: BackgroundReader<Transaction>,
+    batch: Option<Batch<Transaction>>,
+    items: std::iter::Enumerate<std::vec::IntoIter<ReadItem<Transaction>>>,
     gate: TxGate,
     book: &'b AccountBook,
     stats: IngestStats,
 }
 
+/// Batches waiting between the reader thread and the caller.
+const QUEUE_DEPTH: usize = 4;
+
 impl<'b> TransactionIngest<'b> {
     /// Opens a transactions file against a book of accounts, with a fresh gate.
     pub fn open(path: &Path, book: &'b AccountBook, counter: Option<ByteCounter>) -> Result<Self, Error> {
+        let reader = RecordReader::open_counted(path, counter)?;
         Ok(TransactionIngest {
-            reader: RecordReader::open_counted(path, counter)?,
+            reader: BackgroundReader::spawn(reader, QUEUE_DEPTH)?,
+            batch: None,
+            items: Vec::new().into_iter().enumerate(),
             gate: TxGate::new(),
             book,
             stats: IngestStats::default(),
@@ -128,7 +138,17 @@ impl<'b> TransactionIngest<'b> {
 
     /// The next admitted transaction; rejects and duplicates are logged and skipped.
     pub fn next(&mut self, log: &mut RejectLog) -> Result<Option<Admitted>, Error> {
-        while let Some(item) = self.reader.next_item()? {
+        loop {
+            let Some((i, item)) = self.items.next() else {
+                match self.reader.next_batch()? {
+                    Some(mut b) => {
+                        self.items = b.take_items();
+                        self.batch = Some(b);
+                        continue;
+                    }
+                    None => return Ok(None),
+                }
+            };
             self.stats.rows += 1;
             let (tx, pos) = match item {
                 ReadItem::Record(tx, pos) => (tx, pos),
@@ -156,10 +176,11 @@ impl<'b> TransactionIngest<'b> {
                         AdmissionError::UnknownAccount { .. } => RejectCode::UnknownAccount,
                         AdmissionError::DuplicateConflict(_) => RejectCode::DuplicateConflict,
                     };
-                    log.log(&self.reader.reject_current(pos, Some(e.field()), code, e.to_string()))?;
+                    if let Some(b) = &self.batch {
+                        log.log(&b.reject(i, pos, Some(e.field()), code, e.to_string()))?;
+                    }
                 }
             }
         }
-        Ok(None)
     }
 }

@@ -25,7 +25,7 @@ pub mod write;
 
 pub use format::{Compression, FileFormat, Format};
 pub use ingest::{AccountLoad, IngestStats, TransactionIngest, load_accounts};
-pub use read::{Position, ReadItem, RecordReader};
+pub use read::{BackgroundReader, Batch, Position, ReadItem, RecordReader};
 pub use records::Record;
 pub use reject::{Reject, RejectCode, RejectLog};
 pub use write::RecordWriter;

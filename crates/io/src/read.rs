@@ -132,6 +132,45 @@ impl<T: Record> RecordReader<T> {
         }
     }
 
+    /// Copies the raw bytes of the row just returned into `raw`, so that a reject can be
+    /// written for it later, after the reader has moved on (see [`Batch`]).
+    fn capture_raw(&self, raw: &mut RawRows) {
+        match &self.source {
+            Source::Csv { row, .. } => {
+                for field in row.iter() {
+                    raw.bytes.extend_from_slice(field);
+                    raw.field_ends.push(raw.bytes.len());
+                }
+                raw.rows.push((RawKind::Csv, raw.field_ends.len()));
+            }
+            Source::Ndjson { buf, span, .. } => {
+                raw.bytes.extend_from_slice(buf.get(span.0..span.1).unwrap_or_default());
+                raw.field_ends.push(raw.bytes.len());
+                raw.rows.push((RawKind::Line, raw.field_ends.len()));
+            }
+        }
+    }
+
+    /// Reads up to `max` items into a batch; `None` at the end of the stream.
+    pub fn read_batch(&mut self, max: usize) -> Result<Option<Batch<T>>, Error> {
+        let mut batch =
+            Batch { file: self.file.clone(), items: Vec::with_capacity(max), raw: RawRows::default() };
+        while batch.items.len() < max {
+            match self.next_item()? {
+                None => break,
+                Some(item) => {
+                    if matches!(item, ReadItem::Record(..)) {
+                        self.capture_raw(&mut batch.raw);
+                    } else {
+                        batch.raw.rows.push((RawKind::Line, batch.raw.field_ends.len()));
+                    }
+                    batch.items.push(item);
+                }
+            }
+        }
+        Ok((!batch.items.is_empty()).then_some(batch))
+    }
+
     fn current_raw(&self) -> String {
         match &self.source {
             Source::Csv { row, .. } => {
@@ -165,8 +204,30 @@ impl<T: Record> RecordReader<T> {
         }
         let mut cells = Cells::new(T::FIELDS);
         let mut bad_encoding = None;
+        // Fast path: one UTF-8 check for the whole row. Fields are contiguous in the
+        // record's buffer, so each is valid on its own when the row is valid and every field
+        // starts on a character boundary.
+        let whole = std::str::from_utf8(row.as_slice()).ok();
+        let mut offset = 0;
+        let mut bounds = [(0usize, 0usize); 64];
+        let fast = whole.is_some() && row.len() <= bounds.len();
+        if fast {
+            for (slot, field) in bounds.iter_mut().zip(row.iter()) {
+                *slot = (offset, offset + field.len());
+                offset += field.len();
+            }
+        }
         for (i, col) in columns.iter().enumerate().take(T::FIELDS.len()) {
-            let Some(bytes) = col.and_then(|c| row.get(c)) else { continue };
+            let Some(c) = *col else { continue };
+            if let (true, Some(text), Some(&(a, b))) = (fast, whole, bounds.get(c)) {
+                if let Some(field) = text.get(a..b) {
+                    if !field.is_empty() {
+                        cells.set(i, Cell::Text(Cow::Borrowed(field)));
+                    }
+                    continue;
+                }
+            }
+            let Some(bytes) = row.get(c) else { continue };
             if bytes.is_empty() {
                 continue;
             }
@@ -356,4 +417,145 @@ fn read_line_capped(src: &mut dyn BufRead, buf: &mut Vec<u8>, cap: usize) -> std
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
+}
+
+#[derive(Copy, Clone, Debug)]
+enum RawKind {
+    Csv,
+    Line,
+}
+
+/// The raw rows of a batch, packed: field bytes back to back, with the end of each field and
+/// of each row. Rendering one back to text happens only for the rare row rejected late.
+#[derive(Default, Debug)]
+struct RawRows {
+    bytes: Vec<u8>,
+    field_ends: Vec<usize>,
+    /// Per item: how to render it and the end of its fields in `field_ends`.
+    rows: Vec<(RawKind, usize)>,
+}
+
+impl RawRows {
+    fn render(&self, i: usize) -> String {
+        let Some(&(kind, end)) = self.rows.get(i) else { return String::new() };
+        let start = if i == 0 { 0 } else { self.rows.get(i - 1).map_or(0, |r| r.1) };
+        let field = |k: usize| -> &[u8] {
+            let a = if k == 0 { 0 } else { self.field_ends.get(k - 1).copied().unwrap_or(0) };
+            let b = self.field_ends.get(k).copied().unwrap_or(a);
+            self.bytes.get(a..b).unwrap_or_default()
+        };
+        match kind {
+            RawKind::Line => (start..end).map(|k| String::from_utf8_lossy(field(k)).into_owned()).collect(),
+            RawKind::Csv => {
+                let mut w =
+                    csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+                let _ = w.write_record((start..end).map(field));
+                let bytes = w.into_inner().unwrap_or_default();
+                String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string()
+            }
+        }
+    }
+}
+
+/// A run of consecutive items from one file, with their raw rows kept so that a reject can
+/// still be written for any of them after the reader has moved on.
+#[derive(Debug)]
+pub struct Batch<T> {
+    file: Arc<str>,
+    items: Vec<ReadItem<T>>,
+    raw: RawRows,
+}
+
+impl<T> Batch<T> {
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Takes the items out, each with its index for [`Batch::reject`].
+    pub fn take_items(&mut self) -> std::iter::Enumerate<std::vec::IntoIter<ReadItem<T>>> {
+        std::mem::take(&mut self.items).into_iter().enumerate()
+    }
+
+    /// A reject for item `i`, e.g. for a rule checked after reading.
+    pub fn reject(
+        &self,
+        i: usize,
+        pos: Position,
+        field: Option<&str>,
+        code: RejectCode,
+        reason: String,
+    ) -> Reject {
+        Reject {
+            file: self.file.clone(),
+            record: pos.record,
+            line: pos.line,
+            field: field.map(str::to_string),
+            code,
+            reason,
+            raw: self.raw.render(i),
+        }
+    }
+}
+
+/// Items per batch handed from the reader thread: large enough to make the hand-off cost
+/// negligible, small enough to keep both threads busy.
+pub const BATCH_ITEMS: usize = 4096;
+
+/// A reader running on its own thread, parsing ahead while the caller works on the previous
+/// batches. At most `depth` batches wait in between, so memory stays bounded.
+pub struct BackgroundReader<T> {
+    rx: std::sync::mpsc::Receiver<Result<Batch<T>, Error>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl<T: Record + Send + 'static> BackgroundReader<T> {
+    /// Starts parsing `reader` on a new thread.
+    pub fn spawn(mut reader: RecordReader<T>, depth: usize) -> Result<Self, Error> {
+        let path = reader.path.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel(depth);
+        let handle = std::thread::Builder::new()
+            .name(format!("read {}", reader.file()))
+            .spawn(move || {
+                loop {
+                    match reader.read_batch(BATCH_ITEMS) {
+                        Ok(Some(b)) => {
+                            if tx.send(Ok(b)).is_err() {
+                                return; // The consumer stopped listening.
+                            }
+                        }
+                        Ok(None) => return,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+            })
+            .map_err(|e| Error::io(path, e))?;
+        Ok(BackgroundReader { rx, handle: Some(handle) })
+    }
+
+    /// The next batch; `None` once the file is exhausted.
+    pub fn next_batch(&mut self) -> Result<Option<Batch<T>>, Error> {
+        match self.rx.recv() {
+            Ok(b) => b.map(Some),
+            Err(_) => {
+                if let Some(h) = self.handle.take()
+                    && h.join().is_err()
+                {
+                    return Err(Error::io(
+                        PathBuf::from("reader thread"),
+                        std::io::Error::other("the reader thread panicked"),
+                    ));
+                }
+                Ok(None)
+            }
+        }
+    }
 }
