@@ -133,3 +133,42 @@ fn the_rejects_file_holds_every_rejected_row() {
     assert_eq!(&rows[0][4], "BAD_LIST_KIND");
     assert_eq!(&rows[0][6], "exchanges,url,binance.com,,,,,");
 }
+
+#[test]
+fn rejects_found_after_parsing_keep_the_row_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plain = RejectLog::new();
+    let accounts = load_accounts(&corpus("accounts.csv"), &mut plain, |_, _| {}).unwrap();
+    for (file, expected) in [
+        (
+            "transactions.csv",
+            vec![
+                ("DUPLICATE_CONFLICT", "t1,2026-03-01T10:00:00Z,A1,M1,12.51,CNY,merchant,饭钱,d1"),
+                ("UNKNOWN_ACCOUNT", "t2,2026-03-01T10:00:01Z,A1,NOPE,1.00,CNY,p2p,,"),
+            ],
+        ),
+        (
+            "transactions.ndjson",
+            vec![(
+                "UNKNOWN_ACCOUNT",
+                r#"{"tx_id":"n11","ts":"2026-03-01T10:00:00Z","payer":"A1","payee":"NOPE","amount":"1.00","currency":"CNY","channel":"p2p","memo":"引号\"q\""}"#,
+            )],
+        ),
+    ] {
+        let path = dir.path().join(format!("{file}.rejects.csv"));
+        let mut log = RejectLog::new().with_file(&path).unwrap();
+        let mut ingest = TransactionIngest::open(&corpus(file), &accounts.book, None).unwrap();
+        while ingest.next(&mut log).unwrap().is_some() {}
+        log.finish().unwrap();
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        let late: Vec<(String, String)> = r
+            .records()
+            .map(Result::unwrap)
+            .filter(|row| matches!(&row[4], "DUPLICATE_CONFLICT" | "UNKNOWN_ACCOUNT"))
+            .map(|row| (row[4].to_string(), row[6].to_string()))
+            .collect();
+        let expected: Vec<(String, String)> =
+            expected.into_iter().map(|(c, r)| (c.to_string(), r.to_string())).collect();
+        assert_eq!(late, expected, "{file}");
+    }
+}
