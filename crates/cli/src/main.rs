@@ -22,12 +22,15 @@ enum Command {
     /// Check accounts and transactions files against the data-format contract and summarise
     /// them.
     Validate(cmd::validate::Args),
+    /// Generate a simulated payment network with labeled crypto actors.
+    Simulate(cmd::simulate::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::Simulate(args) => cmd::simulate::run(&args),
     };
     match result {
         Ok(code) => code,

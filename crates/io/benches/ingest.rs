@@ -5,7 +5,11 @@
 //! `cargo bench -p sluice-io --bench ingest`. The files are generated once into
 //! `target/bench-data/` (deterministic, see `synth.rs`).
 
-#![allow(clippy::unwrap_used, missing_docs, reason = "benchmark code: failures should be loud; criterion macros generate undocumented items")]
+#![allow(
+    clippy::unwrap_used,
+    missing_docs,
+    reason = "benchmark code: failures should be loud; criterion macros generate undocumented items"
+)]
 
 mod synth;
 

@@ -2,6 +2,8 @@
 //! the platform's traffic (CNY, mixed channels, short ids, some Chinese memos, devices), so
 //! the reader does realistic work per row. Not a simulator: only the bytes' shape matters.
 
+#![allow(clippy::unwrap_used, reason = "benchmark data generation: failures should be loud")]
+
 use sluice_core::{
     Account, AccountId, AccountKind, Channel, Country, Currency, DeviceId, KycLevel, Memo, Money, Party,
     Timestamp, Transaction, TxId,

@@ -219,13 +219,13 @@ impl<T: Record> RecordReader<T> {
         }
         for (i, col) in columns.iter().enumerate().take(T::FIELDS.len()) {
             let Some(c) = *col else { continue };
-            if let (true, Some(text), Some(&(a, b))) = (fast, whole, bounds.get(c)) {
-                if let Some(field) = text.get(a..b) {
-                    if !field.is_empty() {
-                        cells.set(i, Cell::Text(Cow::Borrowed(field)));
-                    }
-                    continue;
+            if let (true, Some(text), Some(&(a, b))) = (fast, whole, bounds.get(c))
+                && let Some(field) = text.get(a..b)
+            {
+                if !field.is_empty() {
+                    cells.set(i, Cell::Text(Cow::Borrowed(field)));
                 }
+                continue;
             }
             let Some(bytes) = row.get(c) else { continue };
             if bytes.is_empty() {

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod simulate;
 pub mod validate;
 
 use indicatif::{ProgressBar, ProgressStyle};

@@ -1,0 +1,384 @@
+//! `sluice-sim`: a simulated mobile-payment platform — a WeChat-Pay/Alipay-like wallet in
+//! China, in CNY — with crypto operators hidden in its everyday traffic and the truth
+//! recorded.
+//!
+//! [`World::build`](world::World::build) lays out the platform from a seed: people in
+//! families and friend circles across cities, merchants, employers, landlords, legal
+//! look-alikes of crypto actors, and the operations (OTC merchants, exchange agents, scams,
+//! their mules). [`simulate`] then plays it day by day: ordinary life is generated in
+//! parallel over fixed shards of accounts, crypto activity per operation, each with its own
+//! seeded random stream, so the output is byte-identical for a seed whatever the thread
+//! count. Events are merged and stably sorted by time, then formatted in parallel chunks
+//! and written in order through `sluice-io`'s writers, with `labels_transactions` beside
+//! them; accounts and their labels are written at the end.
+//!
+//! Every rate and distribution lives in `config/default.toml` ([`config`]).
+
+pub mod calendar;
+pub mod config;
+pub mod crypto;
+pub mod event;
+pub mod names;
+pub mod normal;
+pub mod report;
+pub mod rng;
+pub mod world;
+
+use calendar::Day;
+use config::SimConfig;
+use event::Event;
+use rayon::prelude::*;
+use sluice_core::time::MICROS_PER_DAY;
+use sluice_core::{
+    Account, AccountId, AccountKind, AccountLabel, CivilDate, Country, Currency, DeviceId, Hostname,
+    KycLevel, Mcc, Memo, Money, Party, Role, Timestamp, Transaction, TxId, TxLabel,
+};
+use sluice_io::{Format, RecordWriter};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use world::{EXT, World};
+
+/// Why a simulation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// Writing failed.
+    #[error(transparent)]
+    Io(#[from] sluice_io::Error),
+    /// Writing failed.
+    #[error("{path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Bad options.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What to simulate and where to write it.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Rates and distributions.
+    pub config: SimConfig,
+    /// Seed: same seed, same bytes.
+    pub seed: u64,
+    /// How hard operators hide, 0..=3.
+    pub evasion: usize,
+    /// First local (China) date.
+    pub start: CivilDate,
+    /// Days to simulate.
+    pub days: u32,
+    /// Accounts in the world.
+    pub population: u32,
+    /// Output directory.
+    pub out_dir: PathBuf,
+    /// File format.
+    pub format: Format,
+    /// Compress the outputs.
+    pub gzip: bool,
+}
+
+/// Progress reported after each day.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Days done.
+    pub days_done: u32,
+    /// Of how many.
+    pub days: u32,
+    /// Transactions written so far.
+    pub transactions: u64,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct SimSummary {
+    /// Output files.
+    pub files: Vec<PathBuf>,
+    /// Accounts written.
+    pub accounts: u64,
+    /// Transactions written.
+    pub transactions: u64,
+    /// Crypto-related transactions among them.
+    pub crypto_transactions: u64,
+    /// Statistics of the world, for the report.
+    pub stats: report::Stats,
+}
+
+/// One chunk of transactions and their labels, formatted.
+type FormattedChunk = Result<(Vec<u8>, Vec<u8>), SimError>;
+
+/// Fixed number of shards for ordinary life: a constant, so output does not depend on the
+/// number of threads.
+const SHARDS: u32 = 64;
+/// Events per formatting chunk.
+const CHUNK: usize = 16_384;
+
+fn ext_name(w: &World, party: u32) -> String {
+    const BANKS: [&str; 8] = ["icbc", "ccb", "abc", "boc", "cmb", "bocom", "psbc", "cib"];
+    let code = party & !EXT;
+    let owner = code >> 1;
+    let id_num = w.accts.get(owner as usize).map_or(owner, |a| a.id_num);
+    let bank = BANKS[(rng::mix(u64::from(owner) ^ w.seed) % 8) as usize];
+    format!("ext:{bank}-{id_num:08}-{}", code & 1)
+}
+
+fn account_id_text(w: &World, idx: u32) -> String {
+    let a = &w.accts[idx as usize];
+    let prefix = match a.kind {
+        AccountKind::Personal => 'U',
+        AccountKind::Merchant => 'M',
+        AccountKind::Enterprise => 'E',
+    };
+    format!("{prefix}{:08}", a.id_num)
+}
+
+fn party(w: &World, p: u32) -> Option<Party> {
+    if p & EXT != 0 {
+        Party::parse(&ext_name(w, p)).ok()
+    } else {
+        AccountId::parse(&account_id_text(w, p)).ok().map(Party::Account)
+    }
+}
+
+fn device_text(w: &World, d: u32) -> String {
+    // Opaque device ids: their numbering must not reveal who got them first.
+    format!("D{:012x}", rng::mix(u64::from(d) ^ w.seed.rotate_left(17)) & 0xFFFF_FFFF_FFFF)
+}
+
+fn to_transaction(w: &World, memos: &names::Memos, e: &Event, seq: u64) -> Option<Transaction> {
+    Some(Transaction {
+        tx_id: TxId::parse(&format!("T{seq:010}")).ok()?,
+        ts: Timestamp::from_micros(e.ts)?,
+        payer: party(w, e.payer)?,
+        payee: party(w, e.payee)?,
+        amount: Money::from_minor(e.amount, Currency::CNY)?,
+        channel: e.channel,
+        memo: memos.text(e.memo).and_then(|m| Memo::new(m).ok()),
+        device_id: if e.device == 0 || e.payer & EXT != 0 {
+            None
+        } else {
+            DeviceId::parse(&device_text(w, e.device)).ok()
+        },
+    })
+}
+
+struct Out {
+    path: PathBuf,
+    file: sluice_io::format::OutputFile,
+}
+
+impl Out {
+    fn create(path: PathBuf) -> Result<Self, SimError> {
+        let (_, file) = sluice_io::format::OutputFile::create(&path)?;
+        Ok(Out { path, file })
+    }
+    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
+        self.file.write_all(bytes).map_err(|source| SimError::Write { path: self.path.clone(), source })
+    }
+    fn finish(mut self) -> Result<PathBuf, SimError> {
+        self.file.finish().map_err(|source| SimError::Write { path: self.path.clone(), source })?;
+        Ok(self.path)
+    }
+}
+
+/// Formats records into bytes; only the chunk that opens a file carries the CSV header.
+fn format_records<T: sluice_io::Record>(
+    recs: &[T],
+    format: Format,
+    header: bool,
+) -> Result<Vec<u8>, SimError> {
+    let mut w = RecordWriter::<T, Vec<u8>>::to_writer(Path::new("chunk"), format, Vec::new())?;
+    for r in recs {
+        w.write(r)?;
+    }
+    let mut bytes = w.into_inner()?;
+    if !header && format == Format::Csv {
+        let cut = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+        bytes.drain(..cut);
+    }
+    Ok(bytes)
+}
+
+/// Runs the simulation and writes `accounts`, `transactions`, `labels_accounts` and
+/// `labels_transactions` into `opts.out_dir`.
+pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result<SimSummary, SimError> {
+    if opts.days == 0 || opts.population < 100 {
+        return Err(SimError::Invalid("simulate needs at least 1 day and 100 accounts".into()));
+    }
+    std::fs::create_dir_all(&opts.out_dir)
+        .map_err(|source| SimError::Write { path: opts.out_dir.clone(), source })?;
+    let ext = match (opts.format, opts.gzip) {
+        (Format::Csv, false) => "csv",
+        (Format::Csv, true) => "csv.gz",
+        (Format::Ndjson, false) => "ndjson",
+        (Format::Ndjson, true) => "ndjson.gz",
+    };
+    let file = |name: &str| opts.out_dir.join(format!("{name}.{ext}"));
+    let w =
+        World::build(opts.config.clone(), opts.seed, opts.evasion, opts.start, opts.days, opts.population);
+    let memos = names::Memos::new();
+    let mut stats = report::Stats::new(&w);
+    let mut tx_out = Out::create(file("transactions"))?;
+    let mut label_out = Out::create(file("labels_transactions"))?;
+    let mut state = crypto::CryptoState::new(&w);
+    let mut pending: Vec<Event> = Vec::new();
+    let mut seq: u64 = 0;
+    let per_shard = w.regular.div_ceil(SHARDS);
+
+    for d in 0..opts.days {
+        let day = Day::new(opts.start, d);
+        let ctx = normal::DayCtx::new(&w, day, &memos);
+        let shards: Vec<Vec<Event>> = (0..SHARDS)
+            .into_par_iter()
+            .map(|s| {
+                let mut out = Vec::new();
+                normal::shard_day(&ctx, s, SHARDS, s * per_shard, (s + 1) * per_shard, &mut out);
+                out
+            })
+            .collect();
+        let mut events = std::mem::take(&mut pending);
+        for s in shards {
+            events.extend(s);
+        }
+        crypto::crypto_day(&ctx, &mut state, &mut events);
+        // Events that fall after today wait for their day; those before the start are gone.
+        let day_end = day.start_micros + MICROS_PER_DAY;
+        let start = Day::new(opts.start, 0).start_micros;
+        let (mut today, later): (Vec<Event>, Vec<Event>) =
+            events.into_iter().filter(|e| e.ts >= start).partition(|e| e.ts < day_end);
+        pending = later;
+        // A few rows are delivered late: they are written after newer ones.
+        let late_cut = (w.cfg.output.late_share * 1e6) as u64;
+        let late_max = i64::from(w.cfg.output.late_max_secs) * 1_000_000;
+        let emit_key = |e: &Event| -> i64 {
+            let h = rng::mix(opts.seed ^ e.ts as u64 ^ (u64::from(e.payer) << 20) ^ e.amount as u64);
+            if h % 1_000_000 < late_cut {
+                (e.ts + (h >> 24) as i64 % late_max.max(1)).min(day_end - 1)
+            } else {
+                e.ts
+            }
+        };
+        today.par_sort_by_key(|e| emit_key(e));
+
+        let base = seq;
+        let chunks: Vec<FormattedChunk> = today
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let first = base + (k * CHUNK) as u64 + 1;
+                let mut txs = Vec::with_capacity(chunk.len());
+                let mut labels = Vec::with_capacity(chunk.len());
+                for (j, e) in chunk.iter().enumerate() {
+                    let tx = to_transaction(&w, &memos, e, first + j as u64).ok_or_else(|| {
+                        SimError::Invalid(format!("internal: event {e:?} is not a valid transaction"))
+                    })?;
+                    labels.push(TxLabel { tx_id: tx.tx_id.clone(), crypto_related: e.crypto });
+                    txs.push(tx);
+                }
+                let header = base == 0 && k == 0;
+                Ok((
+                    format_records(&txs, opts.format, header)?,
+                    format_records(&labels, opts.format, header)?,
+                ))
+            })
+            .collect();
+        for c in chunks {
+            let (t, l) = c?;
+            tx_out.write(&t)?;
+            label_out.write(&l)?;
+        }
+        for e in &today {
+            stats.add(&w, &day, e);
+        }
+        seq += today.len() as u64;
+        progress(Progress { days_done: d + 1, days: opts.days, transactions: seq });
+    }
+    let mut files = vec![tx_out.finish()?, label_out.finish()?];
+
+    // Accounts and their labels, now that it is known who bought crypto.
+    let roles = stats.roles(&w);
+    let accounts: Vec<Account> = (0..w.accts.len() as u32).filter_map(|i| account_record(&w, i)).collect();
+    let labels: Vec<AccountLabel> = accounts
+        .iter()
+        .zip(&roles)
+        .map(|(a, &role)| AccountLabel { account_id: a.account_id.clone(), role })
+        .collect();
+    let mut acc_out = Out::create(file("accounts"))?;
+    acc_out.write(&format_records(&accounts, opts.format, true)?)?;
+    files.push(acc_out.finish()?);
+    let mut lab_out = Out::create(file("labels_accounts"))?;
+    lab_out.write(&format_records(&labels, opts.format, true)?)?;
+    files.push(lab_out.finish()?);
+    stats.finish_roles(&roles);
+
+    Ok(SimSummary {
+        files,
+        accounts: accounts.len() as u64,
+        transactions: seq,
+        crypto_transactions: stats.crypto_transactions(),
+        stats,
+    })
+}
+
+fn account_record(w: &World, i: u32) -> Option<Account> {
+    let a = w.accts.get(i as usize)?;
+    let seed = w.seed;
+    let op = w.operations.get(a.operation as usize);
+    let (name, website) = match (a.kind, op) {
+        (AccountKind::Merchant, Some(op)) if op.kind == world::OpKind::Agent => match op.exchange {
+            Some(x) => {
+                let ex = names::exchanges().get(x)?;
+                let brand = if ex.name_zh.is_empty() {
+                    ex.name.clone()
+                } else {
+                    format!("{} {}", ex.name_zh, ex.name)
+                };
+                (format!("{brand} 数字服务"), Hostname::parse(&ex.host).ok())
+            }
+            None => (names::company(seed, i, a.city), None),
+        },
+        (AccountKind::Merchant, Some(op)) if op.kind == world::OpKind::Scam => {
+            (names::scam(seed, i, a.city, w.evasion < 2), None)
+        }
+        (AccountKind::Merchant, _) => (names::merchant(seed, i, a.city, a.category), None),
+        (AccountKind::Enterprise, _) => (names::company(seed, i, a.city), None),
+        (AccountKind::Personal, _) => (names::person(seed, i), None),
+    };
+    let h = rng::mix(seed ^ u64::from(i) ^ 0xC0C0);
+    let country = if a.kind == AccountKind::Personal && h.is_multiple_of(100) {
+        Country::parse(["HK", "TW", "SG", "MY", "US", "JP", "KR", "AU"][(h >> 8) as usize % 8])?
+    } else {
+        Country::CN
+    };
+    let mcc = (a.kind == AccountKind::Merchant)
+        .then(|| {
+            Mcc::parse(&format!(
+                "{:04}",
+                world::CATEGORIES[usize::from(a.category).min(world::CATEGORIES.len() - 1)].0
+            ))
+        })
+        .flatten();
+    Some(Account {
+        account_id: AccountId::parse(&account_id_text(w, i)).ok()?,
+        kind: a.kind,
+        name: name.chars().take(200).collect::<String>().into(),
+        country,
+        created_at: Timestamp::from_micros(a.created_at)?,
+        kyc_level: KycLevel::new(a.kyc.min(3))?,
+        mcc,
+        website,
+    })
+}
+
+/// Role of an account as labelled: its designated role if it took part in crypto payments,
+/// `crypto_buyer` for any other account that did, `normal` otherwise.
+pub fn label_role(designated: Role, crypto_payments: u32) -> Role {
+    match (designated.is_operator(), crypto_payments > 0) {
+        (true, true) => designated,
+        (false, true) => Role::CryptoBuyer,
+        _ => Role::Normal,
+    }
+}
