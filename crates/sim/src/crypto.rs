@@ -320,7 +320,9 @@ fn otc(od: &mut OpDay<'_, '_>, st: &mut CryptoState, d: i32, out: &mut Vec<Event
         if let Some(first) = buy_side.iter().map(|b| b.0).reduce(f64::min) {
             let total: i64 = buy_side.iter().map(|b| b.1).sum();
             let amount = ((total as f64 * 1.02) / 100.0).ceil() as i64 * 100;
-            let t = (first - 600.0 - od.rng.unit() * 3000.0).max(0.0);
+            let t = first - 600.0 - od.rng.unit() * 3000.0;
+            // Early trades are funded the evening before, never at a clamped midnight.
+            let t = if t < 0.0 { t - od.rng.unit() * 3600.0 } else { t };
             out.push(od.event(t, card(acct, 1), acct, amount, Channel::TopUp, 0, 0));
         }
     }

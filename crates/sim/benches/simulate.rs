@@ -1,0 +1,35 @@
+//! Simulator throughput: transactions generated and written (CSV, to a temporary
+//! directory) per second, for a 100,000-account world over 3 days.
+//!
+//! `cargo bench -p sluice-sim --bench simulate`
+
+#![allow(clippy::unwrap_used, missing_docs, reason = "benchmark code; criterion macros generate undocumented items")]
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sluice_io::Format;
+use sluice_sim::config::SimConfig;
+use sluice_sim::{SimOptions, simulate};
+use std::time::Duration;
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = SimOptions {
+        config: SimConfig::default_config().unwrap(),
+        seed: 1,
+        evasion: 2,
+        start: sluice_core::CivilDate::parse("2026-03-02").unwrap(),
+        days: 3,
+        population: 100_000,
+        out_dir: dir.path().to_path_buf(),
+        format: Format::Csv,
+        gzip: false,
+    };
+    let n = simulate(&opts, |_| {}).unwrap().transactions;
+    let mut g = c.benchmark_group("simulate");
+    g.sample_size(10).measurement_time(Duration::from_secs(12)).throughput(Throughput::Elements(n));
+    g.bench_function("100k_accounts_3_days_csv", |b| b.iter(|| simulate(&opts, |_| {}).unwrap().transactions));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
