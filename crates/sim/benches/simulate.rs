@@ -3,7 +3,11 @@
 //!
 //! `cargo bench -p sluice-sim --bench simulate`
 
-#![allow(clippy::unwrap_used, missing_docs, reason = "benchmark code; criterion macros generate undocumented items")]
+#![allow(
+    clippy::unwrap_used,
+    missing_docs,
+    reason = "benchmark code; criterion macros generate undocumented items"
+)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sluice_io::Format;
@@ -27,7 +31,9 @@ fn bench(c: &mut Criterion) {
     let n = simulate(&opts, |_| {}).unwrap().transactions;
     let mut g = c.benchmark_group("simulate");
     g.sample_size(10).measurement_time(Duration::from_secs(12)).throughput(Throughput::Elements(n));
-    g.bench_function("100k_accounts_3_days_csv", |b| b.iter(|| simulate(&opts, |_| {}).unwrap().transactions));
+    g.bench_function("100k_accounts_3_days_csv", |b| {
+        b.iter(|| simulate(&opts, |_| {}).unwrap().transactions)
+    });
     g.finish();
 }
 

@@ -321,8 +321,9 @@ fn otc(od: &mut OpDay<'_, '_>, st: &mut CryptoState, d: i32, out: &mut Vec<Event
             let total: i64 = buy_side.iter().map(|b| b.1).sum();
             let amount = ((total as f64 * 1.02) / 100.0).ceil() as i64 * 100;
             let t = first - 600.0 - od.rng.unit() * 3000.0;
-            // Early trades are funded the evening before, never at a clamped midnight.
-            let t = if t < 0.0 { t - od.rng.unit() * 3600.0 } else { t };
+            // Today's events cannot be dated before today (that day is written already);
+            // an early first trade is funded shortly after midnight, never at a clamped 00:00.
+            let t = if t < 0.0 { first * (0.2 + 0.6 * od.rng.unit()) } else { t };
             out.push(od.event(t, card(acct, 1), acct, amount, Channel::TopUp, 0, 0));
         }
     }

@@ -108,13 +108,15 @@ pub struct SimSummary {
 }
 
 /// One chunk of transactions and their labels, formatted.
-type FormattedChunk = Result<(Vec<u8>, Vec<u8>), SimError>;
+type FormattedChunk = Result<(Vec<u8>, Vec<u8>, u64), SimError>;
 
 /// Fixed number of shards for ordinary life: a constant, so output does not depend on the
 /// number of threads.
 const SHARDS: u32 = 64;
 /// Events per formatting chunk.
 const CHUNK: usize = 16_384;
+/// Chunks formatted together before they are handed to the writer.
+const GROUP_CHUNKS: usize = 8;
 
 /// Writes `prefix` then `n` zero-padded to `width` digits into `buf`; returns the text.
 /// Hand-rolled because `format!` was a fifth of the simulator's time at millions of ids/s.
@@ -268,8 +270,22 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
     let memos = names::Memos::new();
     let ids = Ids::new(&w)?;
     let mut stats = report::Stats::new(&w);
+    // Files are written on their own thread while the next day is generated.
     let mut tx_out = Out::create(file("transactions"))?;
     let mut label_out = Out::create(file("labels_transactions"))?;
+    let (send, recv) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Vec<u8>, u64)>>(2);
+    let writer = std::thread::Builder::new()
+        .name("simulate writer".into())
+        .spawn(move || -> Result<Vec<PathBuf>, SimError> {
+            for day in recv {
+                for (t, l, _) in day {
+                    tx_out.write(&t)?;
+                    label_out.write(&l)?;
+                }
+            }
+            Ok(vec![tx_out.finish()?, label_out.finish()?])
+        })
+        .map_err(|source| SimError::Write { path: opts.out_dir.clone(), source })?;
     let mut state = crypto::CryptoState::new(&w);
     let mut pending: Vec<Event> = Vec::new();
     let mut seq: u64 = 0;
@@ -291,16 +307,23 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
             events.extend(s);
         }
         crypto::crypto_day(&ctx, &mut state, &mut events);
+        debug_assert!(
+            events.iter().all(|e| e.ts >= day.start_micros),
+            "an event generated on day {d} is dated before it"
+        );
         // Events that fall after today wait for their day; those before the start are gone.
+        // One in-place sort by delivery time, then the tail after today is split off: no
+        // copy of the day's events.
         let day_end = day.start_micros + MICROS_PER_DAY;
         let start = Day::new(opts.start, 0).start_micros;
-        let (mut today, later): (Vec<Event>, Vec<Event>) =
-            events.into_iter().filter(|e| e.ts >= start).partition(|e| e.ts < day_end);
-        pending = later;
+        events.retain(|e| e.ts >= start);
         // A few rows are delivered late: they are written after newer ones.
         let late_cut = (w.cfg.output.late_share * 1e6) as u64;
         let late_max = i64::from(w.cfg.output.late_max_secs) * 1_000_000;
         let emit_key = |e: &Event| -> i64 {
+            if e.ts >= day_end {
+                return e.ts;
+            }
             let h = rng::mix(opts.seed ^ e.ts as u64 ^ (u64::from(e.payer) << 20) ^ e.amount as u64);
             if h % 1_000_000 < late_cut {
                 (e.ts + (h >> 24) as i64 % late_max.max(1)).min(day_end - 1)
@@ -308,34 +331,44 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
                 e.ts
             }
         };
-        today.par_sort_by_key(|e| emit_key(e));
+        // Stable (ties keep merge order), with each key computed once.
+        events.par_sort_by_cached_key(|e| emit_key(e));
+        let cut = events.partition_point(|e| e.ts < day_end);
+        pending = events.split_off(cut);
+        let today = events;
 
+        // Formatted in parallel, a group of chunks at a time, and handed to the writer in
+        // order: memory holds a few groups, not the day.
         let base = seq;
-        let chunks: Vec<FormattedChunk> = today
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(k, chunk)| {
-                let first = base + (k * CHUNK) as u64 + 1;
-                let mut txs = Vec::with_capacity(chunk.len());
-                let mut labels = Vec::with_capacity(chunk.len());
-                for (j, e) in chunk.iter().enumerate() {
-                    let tx = to_transaction(&w, &ids, &memos, e, first + j as u64).ok_or_else(|| {
-                        SimError::Invalid(format!("internal: event {e:?} is not a valid transaction"))
-                    })?;
-                    labels.push(TxLabel { tx_id: tx.tx_id.clone(), crypto_related: e.crypto });
-                    txs.push(tx);
-                }
-                let header = base == 0 && k == 0;
-                Ok((
-                    format_records(&txs, opts.format, header)?,
-                    format_records(&labels, opts.format, header)?,
-                ))
-            })
-            .collect();
-        for c in chunks {
-            let (t, l) = c?;
-            tx_out.write(&t)?;
-            label_out.write(&l)?;
+        for (g, group) in today.chunks(CHUNK * GROUP_CHUNKS).enumerate() {
+            let chunks: Vec<FormattedChunk> = group
+                .par_chunks(CHUNK)
+                .enumerate()
+                .map(|(k, chunk)| {
+                    let k = g * GROUP_CHUNKS + k;
+                    let first = base + (k * CHUNK) as u64 + 1;
+                    let mut txs = Vec::with_capacity(chunk.len());
+                    let mut labels = Vec::with_capacity(chunk.len());
+                    for (j, e) in chunk.iter().enumerate() {
+                        let tx = to_transaction(&w, &ids, &memos, e, first + j as u64).ok_or_else(|| {
+                            SimError::Invalid(format!("internal: event {e:?} is not a valid transaction"))
+                        })?;
+                        labels.push(TxLabel { tx_id: tx.tx_id.clone(), crypto_related: e.crypto });
+                        txs.push(tx);
+                    }
+                    let header = base == 0 && k == 0;
+                    Ok((
+                        format_records(&txs, opts.format, header)?,
+                        format_records(&labels, opts.format, header)?,
+                        txs.len() as u64,
+                    ))
+                })
+                .collect();
+            let chunks = chunks.into_iter().collect::<Result<Vec<_>, _>>()?;
+            if send.send(chunks).is_err() {
+                // The writer stopped: its error is reported when it is joined below.
+                break;
+            }
         }
         for e in &today {
             stats.add(&w, &day, e);
@@ -343,27 +376,53 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         seq += today.len() as u64;
         progress(Progress { days_done: d + 1, days: opts.days, transactions: seq });
     }
-    let mut files = vec![tx_out.finish()?, label_out.finish()?];
+    drop(send);
+    let mut files = writer.join().map_err(|_| SimError::Invalid("the writer thread panicked".into()))??;
 
-    // Accounts and their labels, now that it is known who bought crypto.
+    // Accounts and their labels, now that it is known who bought crypto; formatted in
+    // parallel chunks, written in order.
     let roles = stats.roles(&w);
-    let accounts: Vec<Account> = (0..w.accts.len() as u32).filter_map(|i| account_record(&w, &ids, i)).collect();
-    let labels: Vec<AccountLabel> = accounts
-        .iter()
-        .zip(&roles)
-        .map(|(a, &role)| AccountLabel { account_id: a.account_id.clone(), role })
-        .collect();
     let mut acc_out = Out::create(file("accounts"))?;
-    acc_out.write(&format_records(&accounts, opts.format, true)?)?;
-    files.push(acc_out.finish()?);
     let mut lab_out = Out::create(file("labels_accounts"))?;
-    lab_out.write(&format_records(&labels, opts.format, true)?)?;
+    let mut accounts_written = 0u64;
+    let all: Vec<u32> = (0..w.accts.len() as u32).collect();
+    for (g, group) in all.chunks(CHUNK * GROUP_CHUNKS).enumerate() {
+        let parts: Vec<FormattedChunk> = group
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(k, idx)| {
+                let accounts: Vec<Account> =
+                    idx.iter().filter_map(|&i| account_record(&w, &ids, i)).collect();
+                let labels: Vec<AccountLabel> = accounts
+                    .iter()
+                    .zip(idx)
+                    .map(|(a, &i)| AccountLabel {
+                        account_id: a.account_id.clone(),
+                        role: roles.get(i as usize).copied().unwrap_or(Role::Normal),
+                    })
+                    .collect();
+                let header = g == 0 && k == 0;
+                Ok((
+                    format_records(&accounts, opts.format, header)?,
+                    format_records(&labels, opts.format, header)?,
+                    accounts.len() as u64,
+                ))
+            })
+            .collect();
+        for part in parts {
+            let (a, l, n) = part?;
+            accounts_written += n;
+            acc_out.write(&a)?;
+            lab_out.write(&l)?;
+        }
+    }
+    files.push(acc_out.finish()?);
     files.push(lab_out.finish()?);
     stats.finish_roles(&roles);
 
     Ok(SimSummary {
         files,
-        accounts: accounts.len() as u64,
+        accounts: accounts_written,
         transactions: seq,
         crypto_transactions: stats.crypto_transactions(),
         stats,

@@ -1,0 +1,11 @@
+//! Fuzzes the CSV reader of `Account` rows, with a round trip of every accepted record.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sluice_core::Account;
+use sluice_io::Format;
+
+fuzz_target!(|data: &[u8]| {
+    sluice_fuzz::check::<Account>(data, Format::Csv);
+});

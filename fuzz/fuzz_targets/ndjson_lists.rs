@@ -1,0 +1,11 @@
+//! Fuzzes the NDJSON reader of `ListEntry` rows, with a round trip of every accepted record.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sluice_core::ListEntry;
+use sluice_io::Format;
+
+fuzz_target!(|data: &[u8]| {
+    sluice_fuzz::check::<ListEntry>(data, Format::Ndjson);
+});
