@@ -121,10 +121,42 @@ impl AdmissionError {
     }
 }
 
+/// The stateless half of admission, computable on any thread: the platform sides' dense
+/// indexes and the hashes the gate needs. Doing this next to parsing leaves only the
+/// stateful half ([`TxGate::admit_prepared`]) on the thread that owns the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prepared {
+    payer: Option<u32>,
+    payee: Option<u32>,
+    key: [u64; 2],
+    body: u64,
+}
+
+/// Seed of the body hash; fixed so that every thread and every run hashes alike.
+const BODY_SEED: u64 = 0x51_1ce;
+
+/// Resolves the platform sides of `tx` and hashes its id and body. Fails when a side is
+/// neither `ext:` nor a known account.
+pub fn prepare(tx: &Transaction, book: &AccountBook) -> Result<Prepared, AdmissionError> {
+    let side = |p: &Party, field: &'static str| -> Result<Option<u32>, AdmissionError> {
+        match p {
+            Party::External(_) => Ok(None),
+            Party::Account(a) => book
+                .get(a.as_str())
+                .map(Some)
+                .ok_or_else(|| AdmissionError::UnknownAccount { field, id: a.as_str().to_string() }),
+        }
+    };
+    let payer = side(&tx.payer, "payer")?;
+    let payee = side(&tx.payee, "payee")?;
+    let h = xxhash_rust::xxh3::xxh3_128(tx.tx_id.as_str().as_bytes());
+    let body = foldhash::quality::FixedState::with_seed(BODY_SEED).hash_one(tx);
+    Ok(Prepared { payer, payee, key: [h as u64, (h >> 64) as u64], body })
+}
+
 /// The stateful admission gate for one run (or one service's de-duplication horizon).
 pub struct TxGate {
     seen: HashMap<[u64; 2], u64, FixedState>,
-    body_hasher: foldhash::quality::FixedState,
     watermark: Option<Timestamp>,
 }
 
@@ -137,9 +169,13 @@ impl Default for TxGate {
 impl TxGate {
     /// A gate that has seen nothing.
     pub fn new() -> Self {
+        TxGate { seen: HashMap::with_hasher(FixedState::with_seed(0x5_1u64)), watermark: None }
+    }
+
+    /// A gate with room for about `n` distinct transactions before it grows.
+    pub fn with_capacity(n: usize) -> Self {
         TxGate {
-            seen: HashMap::with_hasher(FixedState::with_seed(0x5_1u64)),
-            body_hasher: foldhash::quality::FixedState::with_seed(0x51_1ce),
+            seen: HashMap::with_capacity_and_hasher(n, FixedState::with_seed(0x5_1u64)),
             watermark: None,
         }
     }
@@ -157,34 +193,29 @@ impl TxGate {
     /// Decides whether `tx` is new, a harmless re-delivery, or refused. A refused
     /// transaction leaves the gate unchanged.
     pub fn admit(&mut self, tx: &Transaction, book: &AccountBook) -> Result<Admission, AdmissionError> {
-        let side = |p: &Party, field: &'static str| -> Result<Option<u32>, AdmissionError> {
-            match p {
-                Party::External(_) => Ok(None),
-                Party::Account(a) => book
-                    .get(a.as_str())
-                    .map(Some)
-                    .ok_or_else(|| AdmissionError::UnknownAccount { field, id: a.as_str().to_string() }),
-            }
-        };
-        let payer = side(&tx.payer, "payer")?;
-        let payee = side(&tx.payee, "payee")?;
+        let p = prepare(tx, book)?;
+        self.admit_prepared(tx, &p, book)
+    }
 
-        let h = xxhash_rust::xxh3::xxh3_128(tx.tx_id.as_str().as_bytes());
-        let key = [h as u64, (h >> 64) as u64];
-        let body = self.body_hasher.hash_one(tx);
-        match self.seen.entry(key) {
+    /// [`TxGate::admit`] for a transaction already [`prepare`]d against the same book.
+    pub fn admit_prepared(
+        &mut self,
+        tx: &Transaction,
+        p: &Prepared,
+        book: &AccountBook,
+    ) -> Result<Admission, AdmissionError> {
+        match self.seen.entry(p.key) {
             hashbrown::hash_map::Entry::Occupied(o) => {
-                return if *o.get() == body {
+                return if *o.get() == p.body {
                     Ok(Admission::Duplicate)
                 } else {
                     Err(AdmissionError::DuplicateConflict(tx.tx_id.as_str().to_string()))
                 };
             }
             hashbrown::hash_map::Entry::Vacant(v) => {
-                v.insert(body);
+                v.insert(p.body);
             }
         }
-
         let behind_micros = match self.watermark {
             Some(w) if tx.ts < w => w.as_micros() - tx.ts.as_micros(),
             _ => 0,
@@ -196,9 +227,9 @@ impl TxGate {
         Ok(Admission::Accepted {
             behind_micros,
             late: behind_micros > LATE_TOLERANCE_MICROS,
-            before_account_created: before(payer) || before(payee),
-            payer,
-            payee,
+            before_account_created: before(p.payer) || before(p.payee),
+            payer: p.payer,
+            payee: p.payee,
         })
     }
 }

@@ -6,14 +6,18 @@ use crate::Error;
 use crate::format::ByteCounter;
 use crate::read::{BackgroundReader, Batch, Position, ReadItem, RecordReader};
 use crate::reject::{RejectCode, RejectLog};
-use sluice_core::admission::{AccountBook, Admission, AdmissionError, DuplicateAccount, TxGate};
+use sluice_core::admission::{
+    AccountBook, Admission, AdmissionError, DuplicateAccount, Prepared, TxGate, prepare,
+};
 use sluice_core::{Account, Transaction};
 use std::path::Path;
+use std::sync::Arc;
 
 /// What loading an accounts file found.
 pub struct AccountLoad {
-    /// The accepted accounts, indexed.
-    pub book: AccountBook,
+    /// The accepted accounts, indexed (shared: transaction readers resolve accounts on
+    /// their own thread).
+    pub book: Arc<AccountBook>,
     /// Rows read.
     pub rows: u64,
     /// Rows rejected.
@@ -52,7 +56,7 @@ pub fn load_accounts(
             }
         }
     }
-    Ok(AccountLoad { book, rows, rejected })
+    Ok(AccountLoad { book: Arc::new(book), rows, rejected })
 }
 
 /// Counts kept while a transaction stream is admitted.
@@ -91,31 +95,48 @@ pub struct Admitted {
     pub late: bool,
 }
 
-/// Streams a transactions file through the admission gate. Parsing runs on a background
-/// thread ([`BackgroundReader`]) while the caller's thread admits rows and does its own work,
-/// so the two cores of a small machine share the load.
-pub struct TransactionIngest<'b> {
-    reader: BackgroundReader<Transaction>,
-    batch: Option<Batch<Transaction>>,
-    items: std::iter::Enumerate<std::vec::IntoIter<ReadItem<Transaction>>>,
+/// Streams a transactions file through the admission gate. Parsing and the stateless half
+/// of admission ([`prepare`]: account lookups, hashing) run on a background thread; the
+/// caller's thread keeps the gate's state (duplicates, watermark) and does its own work, so
+/// the two cores of a small machine share the load.
+pub struct TransactionIngest {
+    reader: BackgroundReader<PreparedTx>,
+    batch: Option<Batch<PreparedTx>>,
+    items: std::iter::Enumerate<std::vec::IntoIter<ReadItem<PreparedTx>>>,
     gate: TxGate,
-    book: &'b AccountBook,
+    book: Arc<AccountBook>,
     stats: IngestStats,
 }
+
+/// A guess at the number of rows in a transactions file, to size the de-duplication set
+/// once instead of growing it (rows are rarely under ~70 bytes; gzip shrinks them ~4x).
+fn expected_rows(path: &Path) -> usize {
+    let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+    let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let rows = if gz { bytes / 18 } else { bytes / 70 };
+    usize::try_from(rows).unwrap_or(0).min(64 << 20)
+}
+
+/// A parsed transaction with the stateless half of its admission.
+type PreparedTx = (Transaction, Result<Prepared, AdmissionError>);
 
 /// Batches waiting between the reader thread and the caller.
 const QUEUE_DEPTH: usize = 4;
 
-impl<'b> TransactionIngest<'b> {
+impl TransactionIngest {
     /// Opens a transactions file against a book of accounts, with a fresh gate.
-    pub fn open(path: &Path, book: &'b AccountBook, counter: Option<ByteCounter>) -> Result<Self, Error> {
+    pub fn open(path: &Path, book: &Arc<AccountBook>, counter: Option<ByteCounter>) -> Result<Self, Error> {
         let reader = RecordReader::open_counted(path, counter)?;
+        let shared = book.clone();
         Ok(TransactionIngest {
-            reader: BackgroundReader::spawn(reader, QUEUE_DEPTH)?,
+            reader: BackgroundReader::spawn(reader, QUEUE_DEPTH, move |tx: Transaction| {
+                let p = prepare(&tx, &shared);
+                (tx, p)
+            })?,
             batch: None,
             items: Vec::new().into_iter().enumerate(),
-            gate: TxGate::new(),
-            book,
+            gate: TxGate::with_capacity(expected_rows(path)),
+            book: book.clone(),
             stats: IngestStats::default(),
         })
     }
@@ -150,15 +171,15 @@ impl<'b> TransactionIngest<'b> {
                 }
             };
             self.stats.rows += 1;
-            let (tx, pos) = match item {
-                ReadItem::Record(tx, pos) => (tx, pos),
+            let ((tx, prepared), pos) = match item {
+                ReadItem::Record(rec, pos) => (rec, pos),
                 ReadItem::Rejected(r) => {
                     self.stats.rejected += 1;
                     log.log(&r)?;
                     continue;
                 }
             };
-            match self.gate.admit(&tx, self.book) {
+            match prepared.and_then(|p| self.gate.admit_prepared(&tx, &p, &self.book)) {
                 Ok(Admission::Duplicate) => self.stats.duplicates += 1,
                 Ok(Admission::Accepted { behind_micros, late, before_account_created, payer, payee }) => {
                     self.stats.accepted += 1;

@@ -467,6 +467,19 @@ pub struct Batch<T> {
 }
 
 impl<T> Batch<T> {
+    /// Applies `f` to every record, keeping rejects and raw rows as they are.
+    pub fn map_records<U>(self, mut f: impl FnMut(T) -> U) -> Batch<U> {
+        let items = self
+            .items
+            .into_iter()
+            .map(|item| match item {
+                ReadItem::Record(t, pos) => ReadItem::Record(f(t), pos),
+                ReadItem::Rejected(r) => ReadItem::Rejected(r),
+            })
+            .collect();
+        Batch { file: self.file, items, raw: self.raw }
+    }
+
     /// Number of items.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -514,9 +527,14 @@ pub struct BackgroundReader<T> {
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
-impl<T: Record + Send + 'static> BackgroundReader<T> {
-    /// Starts parsing `reader` on a new thread.
-    pub fn spawn(mut reader: RecordReader<T>, depth: usize) -> Result<Self, Error> {
+impl<U: Send + 'static> BackgroundReader<U> {
+    /// Starts parsing `reader` on a new thread, applying `map` to each record there (work
+    /// that needs no shared state belongs on that thread, next to the parsing).
+    pub fn spawn<T: Record + Send + 'static>(
+        mut reader: RecordReader<T>,
+        depth: usize,
+        mut map: impl FnMut(T) -> U + Send + 'static,
+    ) -> Result<Self, Error> {
         let path = reader.path.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel(depth);
         let handle = std::thread::Builder::new()
@@ -525,7 +543,7 @@ impl<T: Record + Send + 'static> BackgroundReader<T> {
                 loop {
                     match reader.read_batch(BATCH_ITEMS) {
                         Ok(Some(b)) => {
-                            if tx.send(Ok(b)).is_err() {
+                            if tx.send(Ok(b.map_records(&mut map))).is_err() {
                                 return; // The consumer stopped listening.
                             }
                         }
@@ -542,7 +560,7 @@ impl<T: Record + Send + 'static> BackgroundReader<T> {
     }
 
     /// The next batch; `None` once the file is exhausted.
-    pub fn next_batch(&mut self) -> Result<Option<Batch<T>>, Error> {
+    pub fn next_batch(&mut self) -> Result<Option<Batch<U>>, Error> {
         match self.rx.recv() {
             Ok(b) => b.map(Some),
             Err(_) => {
