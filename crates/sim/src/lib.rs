@@ -18,6 +18,8 @@ pub mod calendar;
 pub mod config;
 pub mod crypto;
 pub mod event;
+mod fastcsv;
+mod ids;
 pub mod names;
 pub mod normal;
 pub mod report;
@@ -27,13 +29,14 @@ pub mod world;
 use calendar::Day;
 use config::SimConfig;
 use event::Event;
+use ids::Ids;
 use rayon::prelude::*;
 use sluice_core::time::MICROS_PER_DAY;
 use sluice_core::{
-    Account, AccountId, AccountKind, AccountLabel, CivilDate, Country, Currency, DeviceId, Hostname,
-    KycLevel, Mcc, Memo, Money, Party, Role, Timestamp, Transaction, TxId, TxLabel,
+    Account, AccountKind, AccountLabel, CivilDate, Country, Currency, Hostname, KycLevel, Mcc, Memo, Money,
+    Role, Timestamp, Transaction, TxId, TxLabel,
 };
-use sluice_io::{Format, RecordWriter};
+use sluice_io::{Format, Record, RecordWriter};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use world::{EXT, World};
@@ -118,91 +121,11 @@ const CHUNK: usize = 16_384;
 /// Chunks formatted together before they are handed to the writer.
 const GROUP_CHUNKS: usize = 8;
 
-/// Writes `prefix` then `n` zero-padded to `width` digits into `buf`; returns the text.
-/// Hand-rolled because `format!` was a fifth of the simulator's time at millions of ids/s.
-fn padded<'b>(buf: &'b mut [u8; 40], prefix: &[u8], n: u64, width: usize) -> &'b str {
-    let mut digits = [b'0'; 20];
-    let mut v = n;
-    let mut len = 0;
-    while v > 0 || len == 0 {
-        digits[19 - len] = b'0' + (v % 10) as u8;
-        v /= 10;
-        len += 1;
-    }
-    let len = len.max(width).min(20);
-    let total = prefix.len() + len;
-    buf[..prefix.len()].copy_from_slice(prefix);
-    buf[prefix.len()..total].copy_from_slice(&digits[20 - len..]);
-    std::str::from_utf8(&buf[..total]).unwrap_or("")
-}
-
-/// Id texts of the world's parties, built once.
-struct Ids {
-    accounts: Vec<AccountId>,
-    bank_of: Vec<u8>,
-    seed: u64,
-}
-
-const BANKS: [&str; 8] = ["icbc", "ccb", "abc", "boc", "cmb", "bocom", "psbc", "cib"];
-
-impl Ids {
-    fn new(w: &World) -> Result<Self, SimError> {
-        let mut buf = [0u8; 40];
-        let accounts = w
-            .accts
-            .iter()
-            .map(|a| {
-                let prefix: &[u8] = match a.kind {
-                    AccountKind::Personal => b"U",
-                    AccountKind::Merchant => b"M",
-                    AccountKind::Enterprise => b"E",
-                };
-                AccountId::parse(padded(&mut buf, prefix, u64::from(a.id_num), 8))
-                    .map_err(|e| SimError::Invalid(format!("internal: account id {e}")))
-            })
-            .collect::<Result<_, _>>()?;
-        let bank_of = (0..w.accts.len() as u64).map(|i| (rng::mix(i ^ w.seed) % 8) as u8).collect();
-        Ok(Ids { accounts, bank_of, seed: w.seed })
-    }
-
-    fn party(&self, w: &World, p: u32) -> Option<Party> {
-        if p & EXT == 0 {
-            return self.accounts.get(p as usize).cloned().map(Party::Account);
-        }
-        let code = p & !EXT;
-        let owner = (code >> 1) as usize;
-        let bank = BANKS[usize::from(*self.bank_of.get(owner)?)];
-        let id_num = w.accts.get(owner)?.id_num;
-        let mut buf = [0u8; 40];
-        let mut prefix = [0u8; 16];
-        let head = format_args_prefix(&mut prefix, bank);
-        let text = padded(&mut buf, head, u64::from(id_num) * 10 + u64::from(code & 1), 9);
-        Party::parse(text).ok()
-    }
-
-    fn device(&self, d: u32) -> Option<DeviceId> {
-        // Opaque device ids: their numbering must not reveal who got them first.
-        let v = rng::mix(u64::from(d) ^ self.seed.rotate_left(17)) % 1_000_000_000_000;
-        let mut buf = [0u8; 40];
-        DeviceId::parse(padded(&mut buf, b"D", v, 12)).ok()
-    }
-}
-
-/// `ext:<bank>-` into `buf`.
-fn format_args_prefix<'b>(buf: &'b mut [u8; 16], bank: &str) -> &'b [u8] {
-    let parts: [&[u8]; 3] = [b"ext:", bank.as_bytes(), b"-"];
-    let mut n = 0;
-    for p in parts {
-        buf[n..n + p.len()].copy_from_slice(p);
-        n += p.len();
-    }
-    &buf[..n]
-}
-
 fn to_transaction(w: &World, ids: &Ids, memos: &names::Memos, e: &Event, seq: u64) -> Option<Transaction> {
-    let mut buf = [0u8; 40];
+    let mut buf = Vec::with_capacity(16);
+    ids::push_padded(&mut buf, b"T", seq, 10);
     Some(Transaction {
-        tx_id: TxId::parse(padded(&mut buf, b"T", seq, 10)).ok()?,
+        tx_id: TxId::parse(std::str::from_utf8(&buf).ok()?).ok()?,
         ts: Timestamp::from_micros(e.ts)?,
         payer: ids.party(w, e.payer)?,
         payee: ids.party(w, e.payee)?,
@@ -269,7 +192,8 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         World::build(opts.config.clone(), opts.seed, opts.evasion, opts.start, opts.days, opts.population);
     let memos = names::Memos::new();
     let ids = Ids::new(&w)?;
-    let mut stats = report::Stats::new(&w);
+    let fast = fastcsv::FastCsv::new(&memos);
+    let stats = report::Stats::new(&w);
     // Files are written on their own thread while the next day is generated.
     let mut tx_out = Out::create(file("transactions"))?;
     let mut label_out = Out::create(file("labels_transactions"))?;
@@ -291,92 +215,137 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
     let mut seq: u64 = 0;
     let per_shard = w.regular.div_ceil(SHARDS);
 
-    for d in 0..opts.days {
-        let day = Day::new(opts.start, d);
-        let ctx = normal::DayCtx::new(&w, day, &memos);
-        let shards: Vec<Vec<Event>> = (0..SHARDS)
-            .into_par_iter()
-            .map(|s| {
-                let mut out = Vec::new();
-                normal::shard_day(&ctx, s, SHARDS, s * per_shard, (s + 1) * per_shard, &mut out);
-                out
-            })
-            .collect();
-        let mut events = std::mem::take(&mut pending);
-        for s in shards {
-            events.extend(s);
-        }
-        crypto::crypto_day(&ctx, &mut state, &mut events);
-        debug_assert!(
-            events.iter().all(|e| e.ts >= day.start_micros),
-            "an event generated on day {d} is dated before it"
-        );
-        // Events that fall after today wait for their day; those before the start are gone.
-        // One in-place sort by delivery time, then the tail after today is split off: no
-        // copy of the day's events.
-        let day_end = day.start_micros + MICROS_PER_DAY;
-        let start = Day::new(opts.start, 0).start_micros;
-        events.retain(|e| e.ts >= start);
-        // A few rows are delivered late: they are written after newer ones.
-        let late_cut = (w.cfg.output.late_share * 1e6) as u64;
-        let late_max = i64::from(w.cfg.output.late_max_secs) * 1_000_000;
-        let emit_key = |e: &Event| -> i64 {
-            if e.ts >= day_end {
-                return e.ts;
-            }
-            let h = rng::mix(opts.seed ^ e.ts as u64 ^ (u64::from(e.payer) << 20) ^ e.amount as u64);
-            if h % 1_000_000 < late_cut {
-                (e.ts + (h >> 24) as i64 % late_max.max(1)).min(day_end - 1)
-            } else {
-                e.ts
-            }
-        };
-        // Stable (ties keep merge order), with each key computed once.
-        events.par_sort_by_cached_key(|e| emit_key(e));
-        let cut = events.partition_point(|e| e.ts < day_end);
-        pending = events.split_off(cut);
-        let today = events;
-
-        // Formatted in parallel, a group of chunks at a time, and handed to the writer in
-        // order: memory holds a few groups, not the day.
-        let base = seq;
-        for (g, group) in today.chunks(CHUNK * GROUP_CHUNKS).enumerate() {
-            let chunks: Vec<FormattedChunk> = group
-                .par_chunks(CHUNK)
-                .enumerate()
-                .map(|(k, chunk)| {
-                    let k = g * GROUP_CHUNKS + k;
-                    let first = base + (k * CHUNK) as u64 + 1;
-                    let mut txs = Vec::with_capacity(chunk.len());
-                    let mut labels = Vec::with_capacity(chunk.len());
-                    for (j, e) in chunk.iter().enumerate() {
-                        let tx = to_transaction(&w, &ids, &memos, e, first + j as u64).ok_or_else(|| {
-                            SimError::Invalid(format!("internal: event {e:?} is not a valid transaction"))
-                        })?;
-                        labels.push(TxLabel { tx_id: tx.tx_id.clone(), crypto_related: e.crypto });
-                        txs.push(tx);
+    // Days are pipelined: this thread generates and sorts day d+1 while a formatter
+    // thread formats and counts day d and the writer thread writes it. All three feed the
+    // same rayon pool, so both cores stay busy.
+    let (to_format, formatter_in) = std::sync::mpsc::sync_channel::<(Day, Vec<Event>, u64)>(1);
+    let mut stats = std::thread::scope(|scope| -> Result<report::Stats, SimError> {
+        let formatter = scope.spawn(|| -> Result<report::Stats, SimError> {
+            let send = send;
+            let mut stats = stats;
+            for (day, today, base) in formatter_in {
+                // Formatted in parallel, a group of chunks at a time, and handed to the writer in
+                // order: memory holds a few groups, not the day.
+                for (g, group) in today.chunks(CHUNK * GROUP_CHUNKS).enumerate() {
+                    let chunks: Vec<FormattedChunk> = group
+                        .par_chunks(CHUNK)
+                        .enumerate()
+                        .map(|(k, chunk)| {
+                            let k = g * GROUP_CHUNKS + k;
+                            let first = base + (k * CHUNK) as u64 + 1;
+                            let header = base == 0 && k == 0;
+                            let bad = |e: &Event| {
+                                SimError::Invalid(format!("internal: event {e:?} is not a valid transaction"))
+                            };
+                            if opts.format == Format::Csv {
+                                let mut tx = Vec::with_capacity(chunk.len() * 110 + 128);
+                                let mut labels = Vec::with_capacity(chunk.len() * 16 + 32);
+                                if header {
+                                    tx.extend_from_slice(Transaction::FIELDS.join(",").as_bytes());
+                                    tx.push(b'\n');
+                                    labels.extend_from_slice(TxLabel::FIELDS.join(",").as_bytes());
+                                    labels.push(b'\n');
+                                }
+                                let mut dates = fastcsv::DateCache::default();
+                                for (j, e) in chunk.iter().enumerate() {
+                                    fast.write(
+                                        &w,
+                                        &ids,
+                                        &mut dates,
+                                        e,
+                                        first + j as u64,
+                                        &mut tx,
+                                        &mut labels,
+                                    )
+                                    .ok_or_else(|| bad(e))?;
+                                }
+                                return Ok((tx, labels, chunk.len() as u64));
+                            }
+                            let mut txs = Vec::with_capacity(chunk.len());
+                            let mut labels = Vec::with_capacity(chunk.len());
+                            for (j, e) in chunk.iter().enumerate() {
+                                let tx = to_transaction(&w, &ids, &memos, e, first + j as u64)
+                                    .ok_or_else(|| bad(e))?;
+                                labels.push(TxLabel { tx_id: tx.tx_id.clone(), crypto_related: e.crypto });
+                                txs.push(tx);
+                            }
+                            Ok((
+                                format_records(&txs, opts.format, header)?,
+                                format_records(&labels, opts.format, header)?,
+                                txs.len() as u64,
+                            ))
+                        })
+                        .collect();
+                    let chunks = chunks.into_iter().collect::<Result<Vec<_>, _>>()?;
+                    if send.send(chunks).is_err() {
+                        // The writer stopped: its error is reported when it is joined below.
+                        return Ok(stats);
                     }
-                    let header = base == 0 && k == 0;
-                    Ok((
-                        format_records(&txs, opts.format, header)?,
-                        format_records(&labels, opts.format, header)?,
-                        txs.len() as u64,
-                    ))
+                }
+                for e in &today {
+                    stats.add(&w, &day, e);
+                }
+            }
+            drop(send);
+            Ok(stats)
+        });
+        for d in 0..opts.days {
+            let day = Day::new(opts.start, d);
+            let ctx = normal::DayCtx::new(&w, day, &memos);
+            let shards: Vec<Vec<Event>> = (0..SHARDS)
+                .into_par_iter()
+                .map(|s| {
+                    let mut out = Vec::new();
+                    normal::shard_day(&ctx, s, SHARDS, s * per_shard, (s + 1) * per_shard, &mut out);
+                    out
                 })
                 .collect();
-            let chunks = chunks.into_iter().collect::<Result<Vec<_>, _>>()?;
-            if send.send(chunks).is_err() {
-                // The writer stopped: its error is reported when it is joined below.
+            let mut events = std::mem::take(&mut pending);
+            for s in shards {
+                events.extend(s);
+            }
+            crypto::crypto_day(&ctx, &mut state, &mut events);
+            debug_assert!(
+                events.iter().all(|e| e.ts >= day.start_micros),
+                "an event generated on day {d} is dated before it"
+            );
+            // Events that fall after today wait for their day; those before the start are gone.
+            // One in-place sort by delivery time, then the tail after today is split off: no
+            // copy of the day's events.
+            let day_end = day.start_micros + MICROS_PER_DAY;
+            let start = Day::new(opts.start, 0).start_micros;
+            events.retain(|e| e.ts >= start);
+            // A few rows are delivered late: they are written after newer ones.
+            let late_cut = (w.cfg.output.late_share * 1e6) as u64;
+            let late_max = i64::from(w.cfg.output.late_max_secs) * 1_000_000;
+            let emit_key = |e: &Event| -> i64 {
+                if e.ts >= day_end {
+                    return e.ts;
+                }
+                let h = rng::mix(opts.seed ^ e.ts as u64 ^ (u64::from(e.payer) << 20) ^ e.amount as u64);
+                if h % 1_000_000 < late_cut {
+                    (e.ts + (h >> 24) as i64 % late_max.max(1)).min(day_end - 1)
+                } else {
+                    e.ts
+                }
+            };
+            // Stable (ties keep merge order), with each key computed once.
+            events.par_sort_by_cached_key(|e| emit_key(e));
+            let cut = events.partition_point(|e| e.ts < day_end);
+            pending = events.split_off(cut);
+            let today = events;
+
+            let n = today.len() as u64;
+            if to_format.send((day, today, seq)).is_err() {
+                // The formatter stopped: its error is reported when it is joined below.
                 break;
             }
+            seq += n;
+            progress(Progress { days_done: d + 1, days: opts.days, transactions: seq });
         }
-        for e in &today {
-            stats.add(&w, &day, e);
-        }
-        seq += today.len() as u64;
-        progress(Progress { days_done: d + 1, days: opts.days, transactions: seq });
-    }
-    drop(send);
+        drop(to_format);
+        formatter.join().map_err(|_| SimError::Invalid("the formatter thread panicked".into()))?
+    })?;
     let mut files = writer.join().map_err(|_| SimError::Invalid("the writer thread panicked".into()))??;
 
     // Accounts and their labels, now that it is known who bought crypto; formatted in

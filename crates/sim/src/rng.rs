@@ -34,7 +34,7 @@ pub trait Draw {
     fn poisson(&mut self, lambda: f64) -> u32;
     /// Lognormal with the given median and sigma.
     fn lognormal(&mut self, median: f64, sigma: f64) -> f64;
-    /// Standard normal (Box-Muller).
+    /// Standard normal.
     fn normal(&mut self) -> f64;
 }
 
@@ -74,8 +74,7 @@ impl<R: Rng> Draw for R {
         median * (sigma * self.normal()).exp()
     }
     fn normal(&mut self) -> f64 {
-        let u1 = self.unit().max(1e-300);
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        // Ziggurat: no logarithm or cosine on the common path.
+        self.sample(rand_distr::StandardNormal)
     }
 }
