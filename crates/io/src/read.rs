@@ -121,15 +121,7 @@ impl<T: Record> RecordReader<T> {
         code: RejectCode,
         reason: String,
     ) -> Reject {
-        Reject {
-            file: self.file.clone(),
-            record: pos.record,
-            line: pos.line,
-            field: field.map(str::to_string),
-            code,
-            reason,
-            raw: self.current_raw(),
-        }
+        Reject::at(&self.file, pos, field, code, reason, self.current_raw())
     }
 
     /// Copies the raw bytes of the row just returned into `raw`, so that a reject can be
@@ -504,15 +496,7 @@ impl<T> Batch<T> {
         code: RejectCode,
         reason: String,
     ) -> Reject {
-        Reject {
-            file: self.file.clone(),
-            record: pos.record,
-            line: pos.line,
-            field: field.map(str::to_string),
-            code,
-            reason,
-            raw: self.raw.render(i),
-        }
+        Reject::at(&self.file, pos, field, code, reason, self.raw.render(i))
     }
 }
 

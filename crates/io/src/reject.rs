@@ -117,6 +117,28 @@ pub struct Reject {
     pub raw: String,
 }
 
+impl Reject {
+    /// A reject for the record at `pos` of `file`, with its raw text.
+    pub fn at(
+        file: &Arc<str>,
+        pos: crate::Position,
+        field: Option<&str>,
+        code: RejectCode,
+        reason: String,
+        raw: String,
+    ) -> Reject {
+        Reject {
+            file: file.clone(),
+            record: pos.record,
+            line: pos.line,
+            field: field.map(str::to_string),
+            code,
+            reason,
+            raw,
+        }
+    }
+}
+
 impl fmt::Display for Reject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: record {} (line {})", self.file, self.record, self.line)?;

@@ -217,8 +217,9 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
 
     // Days are pipelined: this thread generates and sorts day d+1 while a formatter
     // thread formats and counts day d and the writer thread writes it. All three feed the
-    // same rayon pool, so both cores stay busy.
-    let (to_format, formatter_in) = std::sync::mpsc::sync_channel::<(Day, Vec<Event>, u64)>(1);
+    // same rayon pool, so both cores stay busy. The hand-over is a rendezvous: at most two
+    // days of events exist at once (one being generated, one being formatted).
+    let (to_format, formatter_in) = std::sync::mpsc::sync_channel::<(Day, Vec<Event>, u64)>(0);
     let mut stats = std::thread::scope(|scope| -> Result<report::Stats, SimError> {
         let formatter = scope.spawn(|| -> Result<report::Stats, SimError> {
             let send = send;
