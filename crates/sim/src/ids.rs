@@ -31,7 +31,8 @@ pub(crate) struct Ids {
     flat: Vec<u8>,
     flat_ends: Vec<u32>,
     bank_of: Vec<u8>,
-    seed: u64,
+    /// Device ids as bytes, 13 each (`D` + 12 digits), index = device number.
+    devices: Vec<[u8; 13]>,
 }
 
 impl Ids {
@@ -61,7 +62,17 @@ impl Ids {
             flat.extend_from_slice(a.as_str().as_bytes());
             flat_ends.push(flat.len() as u32);
         }
-        Ok(Ids { accounts, flat, flat_ends, bank_of, seed: w.seed })
+        let devices = (0..=w.devices)
+            .map(|d| {
+                let v = rng::mix(u64::from(d) ^ w.seed.rotate_left(17)) % 1_000_000_000_000;
+                let mut b = Vec::with_capacity(13);
+                push_padded(&mut b, b"D", v, 12);
+                let mut out = [b'0'; 13];
+                out.copy_from_slice(&b[..13]);
+                out
+            })
+            .collect();
+        Ok(Ids { accounts, flat, flat_ends, bank_of, devices })
     }
 
     /// Appends the id of party `p` (an account, or `ext:<bank>-<owner id><card>`).
@@ -92,10 +103,12 @@ impl Ids {
         Party::parse(std::str::from_utf8(&buf).ok()?).ok()
     }
 
-    /// Appends the opaque id of device `d`: its numbering must not reveal who got it first.
+    /// Appends the opaque id of device `d` (a hash of its number: the numbering must not
+    /// reveal who got a device first).
     pub(crate) fn write_device(&self, d: u32, out: &mut Vec<u8>) {
-        let v = rng::mix(u64::from(d) ^ self.seed.rotate_left(17)) % 1_000_000_000_000;
-        push_padded(out, b"D", v, 12);
+        if let Some(id) = self.devices.get(d as usize) {
+            out.extend_from_slice(id);
+        }
     }
 
     /// Device `d` as a value.

@@ -24,6 +24,8 @@ pub struct Stats {
     pub channels: [[u64; 2]; 5],
     /// Amount histogram (log bins): [normal, crypto].
     pub amounts: Vec<[u64; 2]>,
+    /// Lower bound in fen of each amount bin.
+    bounds: Vec<i64>,
     /// Local-hour profile: [normal, crypto].
     pub hours: [[u64; 2]; 24],
     /// Accounts per labelled role (filled at the end).
@@ -63,6 +65,9 @@ impl Stats {
             sent: vec![0; n],
             channels: [[0; 2]; 5],
             amounts: vec![[0; 2]; BINS_PER_DECADE * DECADES],
+            bounds: (0..BINS_PER_DECADE * DECADES)
+                .map(|i| 10f64.powf(i as f64 / BINS_PER_DECADE as f64).round() as i64)
+                .collect(),
             hours: [[0; 2]; 24],
             roles: [0; 6],
             kinds,
@@ -81,9 +86,10 @@ impl Stats {
     pub fn add(&mut self, _w: &World, day: &Day, e: &Event) {
         let c = usize::from(e.crypto);
         self.channels[e.channel as usize][c] += 1;
-        let yuan = e.amount as f64 / 100.0;
-        let bin = (((yuan.log10() + 2.0) * BINS_PER_DECADE as f64).floor().max(0.0) as usize)
-            .min(self.amounts.len() - 1);
+        // Bin boundaries in fen (bin i starts at 10^(i/4) fen), computed once: a comparison
+        // search instead of a log10 per payment.
+        let bin =
+            self.bounds.partition_point(|&b| b <= e.amount).saturating_sub(1).min(self.amounts.len() - 1);
         self.amounts[bin][c] += 1;
         let hour = ((e.ts - day.start_micros).rem_euclid(86_400_000_000) / 3_600_000_000) as usize;
         self.hours[hour.min(23)][c] += 1;
