@@ -40,6 +40,9 @@ enum Source {
         columns: [Option<usize>; MAX_FIELDS],
         width: usize,
         row: csv::ByteRecord,
+        /// Lines end in CRLF: the csv crate then places a record's start on the `\n` that
+        /// ends the previous line, one physical line early.
+        crlf: bool,
     },
     Ndjson {
         src: Box<dyn BufRead + Send>,
@@ -79,6 +82,8 @@ impl<T: Record> RecordReader<T> {
                 Source::Ndjson { src: reader, buf: Vec::with_capacity(512), line: 0, span: (0, 0) }
             }
             Format::Csv => {
+                let mut reader = reader;
+                let crlf = header_ends_in_crlf(reader.as_mut()).map_err(|e| Error::io(path, e))?;
                 let mut rdr = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
@@ -94,7 +99,7 @@ impl<T: Record> RecordReader<T> {
                     Err(e) => return Err(csv_fatal(path, e)),
                 }
                 let (columns, width) = map_header::<T>(&header).map_err(header_err)?;
-                Source::Csv { rdr: Box::new(rdr), columns, width, row: csv::ByteRecord::new() }
+                Source::Csv { rdr: Box::new(rdr), columns, width, row: csv::ByteRecord::new(), crlf }
             }
         };
         Ok(RecordReader { file, path: path.to_path_buf(), source, records: 0, _t: PhantomData })
@@ -180,7 +185,7 @@ impl<T: Record> RecordReader<T> {
     }
 
     fn next_csv(&mut self) -> Result<Option<ReadItem<T>>, Error> {
-        let Source::Csv { rdr, columns, width, row } = &mut self.source else {
+        let Source::Csv { rdr, columns, width, row, crlf } = &mut self.source else {
             return Ok(None);
         };
         match rdr.read_byte_record(row) {
@@ -189,7 +194,8 @@ impl<T: Record> RecordReader<T> {
             Err(e) => return Err(csv_fatal(&self.path, e)),
         }
         self.records += 1;
-        let pos = Position { record: self.records, line: row.position().map_or(0, csv::Position::line) };
+        let line = row.position().map_or(0, csv::Position::line) + u64::from(*crlf);
+        let pos = Position { record: self.records, line };
         if row.len() != *width {
             let reason = format!("has {} fields, the header has {}", row.len(), width);
             return Ok(Some(ReadItem::Rejected(self.reject_current(pos, None, RejectCode::BadRow, reason))));
@@ -333,6 +339,17 @@ fn json_error_text(e: &serde_json::Error) -> String {
     let text = text
         .replace("invalid type: sequence, expected a JSON object", "expected a JSON object, found an array");
     format!("invalid JSON at column {}: {text}", e.column())
+}
+
+/// Whether the first line of the stream ends in CRLF, looking only at what is buffered (a
+/// header longer than the buffer counts as LF). A file that mixes line endings gets line
+/// numbers off by one in messages after a change of ending; its data is read correctly.
+fn header_ends_in_crlf(reader: &mut dyn BufRead) -> std::io::Result<bool> {
+    let buf = reader.fill_buf()?;
+    Ok(match memchr_newline(buf) {
+        Some(i) => i > 0 && buf.get(i - 1) == Some(&b'\r'),
+        None => false,
+    })
 }
 
 fn csv_fatal(path: &Path, e: csv::Error) -> Error {

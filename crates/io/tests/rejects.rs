@@ -172,3 +172,25 @@ fn rejects_found_after_parsing_keep_the_row_text() {
         assert_eq!(late, expected, "{file}");
     }
 }
+
+#[test]
+fn a_byte_order_mark_and_crlf_in_csv_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("labels_accounts.csv");
+    std::fs::write(&path, b"\xEF\xBB\xBFrole,account_id\r\nmule,A1\r\nnormal,A2\r\n").unwrap();
+    let mut r = RecordReader::<AccountLabel>::open(&path).unwrap();
+    let mut got = Vec::new();
+    while let Some(item) = r.next_item().unwrap() {
+        match item {
+            ReadItem::Record(l, pos) => got.push((l.account_id.to_string(), l.role, pos.line)),
+            ReadItem::Rejected(rej) => panic!("{rej}"),
+        }
+    }
+    assert_eq!(
+        got,
+        vec![
+            ("A1".to_string(), sluice_core::Role::Mule, 2),
+            ("A2".to_string(), sluice_core::Role::Normal, 3)
+        ]
+    );
+}
