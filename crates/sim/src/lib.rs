@@ -296,8 +296,7 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
             let shards: Vec<Vec<Event>> = (0..SHARDS)
                 .into_par_iter()
                 .map(|s| {
-                    // About three payments per account and day: sized once, not regrown.
-                    let mut out = Vec::with_capacity(per_shard as usize * 3);
+                    let mut out = Vec::new();
                     normal::shard_day(&ctx, s, SHARDS, s * per_shard, (s + 1) * per_shard, &mut out);
                     out
                 })
