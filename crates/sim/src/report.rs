@@ -275,7 +275,7 @@ fn bars(title: &str, labels: &[String], values: &[[f64; 2]]) -> String {
     let max = values.iter().flat_map(|v| v.iter()).copied().fold(0.0f64, f64::max).max(1e-12);
     let bw = (wdt - 2.0 * pad) / values.len().max(1) as f64;
     let mut s = format!(
-        "<h3>{}</h3><svg width={wdt} height={} role=img aria-label=\"{}\">",
+        "<h3>{}</h3><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{wdt}\" height=\"{}\" role=\"img\" aria-label=\"{}\">",
         escape(title),
         hgt + 40.0,
         escape(title)
@@ -287,7 +287,7 @@ fn bars(title: &str, labels: &[String], values: &[[f64; 2]]) -> String {
             if hh > 0.0 {
                 let _ = write!(
                     s,
-                    "<rect class={class} x={:.1} y={:.1} width={:.1} height={:.1}/>",
+                    "<rect class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"/>",
                     x + k as f64 * bw / 2.0,
                     pad + hgt - hh - 10.0,
                     (bw / 2.0 - 1.0).max(1.0),
@@ -296,7 +296,13 @@ fn bars(title: &str, labels: &[String], values: &[[f64; 2]]) -> String {
             }
         }
         if let Some(l) = labels.get(i).filter(|l| !l.is_empty()) {
-            let _ = write!(s, "<text x={:.1} y={:.1} font-size=10>{}</text>", x, hgt + 35.0, escape(l));
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
+                x,
+                hgt + 35.0,
+                escape(l)
+            );
         }
     }
     s + "</svg>"
