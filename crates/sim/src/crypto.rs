@@ -60,7 +60,7 @@ impl OpDay<'_, '_> {
         let e = &self.w().cfg.evasion;
         let (c, b) = (e.crypto_memo_share[self.ev], e.benign_memo_share[self.ev]);
         let u = self.rng.unit();
-        let h = mix(self.rng.random_u64());
+        let h = mix(self.rng.bits());
         if u < c {
             self.ctx.memos.of(group, h)
         } else if u < c + b {
@@ -228,16 +228,6 @@ impl OpDay<'_, '_> {
                 crypto: false,
             });
         }
-    }
-}
-
-trait RandomU64 {
-    fn random_u64(&mut self) -> u64;
-}
-
-impl RandomU64 for SimRng {
-    fn random_u64(&mut self) -> u64 {
-        rand::RngCore::next_u64(self)
     }
 }
 
@@ -409,7 +399,6 @@ fn scam(od: &mut OpDay<'_, '_>, st: &mut CryptoState, out: &mut Vec<Event>) {
             received[k] += part;
         }
         last_t[k] = last_t[k].max(t);
-        let _ = st;
     }
     // Collectors consolidate into the hub; the hub empties through mules to bank cards.
     let hub = od.op.hub;

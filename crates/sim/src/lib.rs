@@ -284,7 +284,7 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
                     }
                 }
                 for e in &today {
-                    stats.add(&w, &day, e);
+                    stats.add(&day, e);
                 }
             }
             drop(send);

@@ -204,11 +204,8 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
                     } else {
                         round_fen(rng.lognormal(120.0, 1.1).min(50_000.0))
                     };
-                    let memo = if rng.chance(0.3) {
-                        ctx.memos.of(MemoGroup::Everyday, mix(rng.next_u64_compat()))
-                    } else {
-                        0
-                    };
+                    let memo =
+                        if rng.chance(0.3) { ctx.memos.of(MemoGroup::Everyday, mix(rng.bits())) } else { 0 };
                     out.push(ctx.ev(ctx.secs(&mut rng, shift), p, f, amount, Channel::P2p, memo));
                 }
                 // Lucky-amount red packets.
@@ -224,11 +221,8 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
                         }
                         u -= wgt;
                     }
-                    let memo = if rng.chance(0.4) {
-                        ctx.memos.of(MemoGroup::RedPacket, mix(rng.next_u64_compat()))
-                    } else {
-                        0
-                    };
+                    let memo =
+                        if rng.chance(0.4) { ctx.memos.of(MemoGroup::RedPacket, mix(rng.bits())) } else { 0 };
                     out.push(ctx.ev(ctx.secs(&mut rng, shift), p, f, amount, Channel::RedPacket, memo));
                 }
                 // Rent on the rent day.
@@ -517,15 +511,5 @@ fn lookalike(ctx: &DayCtx<'_>, rng: &mut SimRng, p: u32, week: f64, out: &mut Ve
             }
         }
         _ => {}
-    }
-}
-
-trait NextU64 {
-    fn next_u64_compat(&mut self) -> u64;
-}
-
-impl NextU64 for SimRng {
-    fn next_u64_compat(&mut self) -> u64 {
-        rand::RngCore::next_u64(self)
     }
 }

@@ -83,7 +83,7 @@ impl Stats {
     }
 
     /// Counts one emitted transaction of `day`.
-    pub fn add(&mut self, _w: &World, day: &Day, e: &Event) {
+    pub fn add(&mut self, day: &Day, e: &Event) {
         let c = usize::from(e.crypto);
         self.channels[e.channel as usize][c] += 1;
         // Bin boundaries in fen (bin i starts at 10^(i/4) fen), computed once: a comparison

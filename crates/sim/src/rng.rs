@@ -22,6 +22,8 @@ pub fn stream(seed: u64, a: u64, b: u64, c: u64) -> SimRng {
 
 /// Convenience draws.
 pub trait Draw {
+    /// 64 random bits.
+    fn bits(&mut self) -> u64;
     /// Uniform in `[0, 1)`.
     fn unit(&mut self) -> f64;
     /// True with probability `p`.
@@ -39,6 +41,9 @@ pub trait Draw {
 }
 
 impl<R: Rng> Draw for R {
+    fn bits(&mut self) -> u64 {
+        self.next_u64()
+    }
     fn unit(&mut self) -> f64 {
         self.random::<f64>()
     }

@@ -456,10 +456,6 @@ impl World {
             enterprises_by_city[a.city as usize].push(idx);
             accts.push(a);
         }
-        // Every city gets at least one merchant and enterprise to shop and work at.
-        let fallback_merchant =
-            online_merchants.first().copied().or_else(|| merchants_by_city.iter().flatten().next().copied());
-
         // Circles: local groups of friends, colleagues, classmates; a few long links.
         let avg_circles =
             f64::from(cfg.social.circles_per_person[0] + cfg.social.circles_per_person[1]) / 2.0;
@@ -735,7 +731,6 @@ impl World {
                 intensity: rng.lognormal(1.0, 0.4),
             });
         }
-        let _ = fallback_merchant;
 
         // Account ids follow opening order, as on a real platform.
         let mut order: Vec<u32> = (0..accts.len() as u32).collect();
