@@ -4,6 +4,7 @@
 
 mod cmd;
 mod fmt;
+mod setup;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,11 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Generate a simulated payment network with labeled crypto actors.
     Simulate(cmd::simulate::Args),
+    /// Decide on every payment of a file with a policy and write decisions.ndjson.
+    Replay(cmd::replay::Args),
+    /// Check policies; print the condition vocabulary and the reason catalogue.
+    #[command(subcommand)]
+    Policy(cmd::policy::Command),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +37,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Simulate(args) => cmd::simulate::run(&args),
+        Command::Replay(args) => cmd::replay::run(&args),
+        Command::Policy(c) => cmd::policy::run(&c),
     };
     match result {
         Ok(code) => code,

@@ -181,6 +181,12 @@ impl ReasonCode {
             && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
         ok.then(|| ReasonCode(CompactString::new(s)))
     }
+    /// A code written in the source (a catalogue constant). Not checked in release builds:
+    /// use [`ReasonCode::parse`] for anything read from outside.
+    pub fn from_static(s: &'static str) -> Self {
+        debug_assert!(Self::parse(s).is_some(), "bad reason code {s}");
+        ReasonCode(CompactString::const_new(s))
+    }
     /// The code.
     pub fn as_str(&self) -> &str {
         &self.0

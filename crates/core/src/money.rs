@@ -170,6 +170,11 @@ impl Money {
         self.currency
     }
 
+    /// The currency's alpha-3 code, borrowed from this amount.
+    pub fn currency_code(&self) -> &str {
+        self.currency.code()
+    }
+
     /// Writes the amount with exactly the currency's minor digits (`1230` CNY → `12.30`).
     pub fn write_decimal<'b>(&self, buf: &'b mut [u8; MONEY_TEXT_MAX]) -> &'b str {
         write_minor(self.minor, self.currency.exponent, buf)

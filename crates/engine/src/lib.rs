@@ -7,6 +7,8 @@
 //! Invariants: no IO and no clock. Lists, policies and transactions come in as values
 //! (read by `sluice-io` or a server); time is always the payment's own `ts`.
 
+pub mod decide;
 pub mod lexicon;
 pub mod lists;
+pub mod policy;
 pub mod windows;

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod policy;
+pub mod replay;
 pub mod simulate;
 pub mod validate;
 

@@ -1,0 +1,85 @@
+//! Loading what every deciding command needs — the list store and a checked policy — the
+//! same way everywhere. Built-in defaults (lists/default.csv, policies/default.toml) are
+//! compiled into the binary so that the demo needs no files.
+
+use anyhow::{Context, bail};
+use sluice_core::ListEntry;
+use sluice_engine::lists::ListStore;
+use sluice_engine::policy::{self, Policy, Severity};
+use sluice_io::{Format, ReadItem, RecordReader};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+/// The built-in list store's source.
+pub const DEFAULT_LISTS: &str = include_str!("../../../lists/default.csv");
+/// The built-in policy's source.
+pub const DEFAULT_POLICY: &str = include_str!("../../../policies/default.toml");
+
+fn read_entries(mut reader: RecordReader<ListEntry>, out: &mut Vec<ListEntry>) -> anyhow::Result<()> {
+    let mut bad = Vec::new();
+    while let Some(item) = reader.next_item()? {
+        match item {
+            ReadItem::Record(e, _) => out.push(e),
+            ReadItem::Rejected(r) => bad.push(r.to_string()),
+        }
+    }
+    if !bad.is_empty() {
+        let shown: Vec<&str> = bad.iter().take(10).map(String::as_str).collect();
+        bail!("{} bad list row(s); nothing was loaded:\n  {}", bad.len(), shown.join("\n  "));
+    }
+    Ok(())
+}
+
+/// Loads list files (all or nothing: one bad row refuses the whole set, so a half-read list
+/// never goes live), or the built-in lists when `paths` is empty.
+pub fn load_lists(paths: &[PathBuf]) -> anyhow::Result<ListStore> {
+    let mut entries = Vec::new();
+    if paths.is_empty() {
+        let reader = RecordReader::<ListEntry>::from_reader(
+            Path::new("lists/default.csv (built in)"),
+            Format::Csv,
+            Box::new(Cursor::new(DEFAULT_LISTS.as_bytes())),
+        )?;
+        read_entries(reader, &mut entries)?;
+    }
+    for p in paths {
+        let reader = RecordReader::<ListEntry>::open(p)
+            .with_context(|| format!("cannot read lists {}", p.display()))?;
+        read_entries(reader, &mut entries).with_context(|| format!("in lists {}", p.display()))?;
+    }
+    Ok(ListStore::new(entries, None)?)
+}
+
+/// A policy's text and the name to show in diagnostics.
+pub fn policy_source(path: Option<&Path>) -> anyhow::Result<(String, String)> {
+    match path {
+        None => Ok((DEFAULT_POLICY.to_string(), "policies/default.toml (built in)".to_string())),
+        Some(p) => {
+            let src =
+                std::fs::read_to_string(p).with_context(|| format!("cannot read policy {}", p.display()))?;
+            Ok((src, p.display().to_string()))
+        }
+    }
+}
+
+/// Checks and compiles a policy; warnings go to stderr, errors refuse it.
+pub fn load_policy(path: Option<&Path>, lists: &ListStore) -> anyhow::Result<Policy> {
+    let (src, origin) = policy_source(path)?;
+    let checked = policy::check(&src, lists);
+    let warnings = checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    if warnings > 0 && checked.policy.is_some() {
+        eprintln!("policy {origin}: {warnings} warning(s); `sluice policy check` shows them");
+    }
+    match checked.policy {
+        Some(p) => Ok(p),
+        None => {
+            let text: String = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .map(|d| d.render(&origin, &src))
+                .collect();
+            bail!("the policy does not check; nothing runs on it:\n{text}")
+        }
+    }
+}

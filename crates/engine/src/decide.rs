@@ -1,0 +1,441 @@
+//! The decision on one payment: the [`Engine`] keeps per-account state (windows,
+//! restrictions), assembles the [`Facts`] of a payment, runs the compiled policy over them
+//! and combines what fired into a [`Decision`] (see [`policy`](crate::policy) for the rules
+//! of combination).
+//!
+//! Order of work for one payment, and why:
+//! 1. the payment is recorded in both sides' windows *before* the rules run, so "payments in
+//!    the last hour" includes this one, and attempts that end up blocked still count — an
+//!    OTC desk whose payments are refused keeps trying, and that is evidence too;
+//! 2. restrictions in force are read at the payment's `ts` (they expire by time, no sweep);
+//! 3. rules run in file order; every one in effect is evaluated (the decision lists every
+//!    rule that fired, not the first);
+//! 4. actions of the decision take effect at once: the next payment sees them.
+//!
+//! The engine is deterministic: the same accounts, lists, policy and payments in the same
+//! order give byte-identical decisions. It reads no clock.
+
+use crate::lexicon::Lexicon;
+use crate::lists::{ListStore, scan_memo};
+use crate::policy::Policy;
+use crate::policy::facts::{ExactNames, Facts, LocalTime, MemoFacts, NameScreener, PartyFeatures, Side};
+use crate::policy::reasons::ReasonCategory;
+use crate::windows::{AccountWindows, Direction};
+use foldhash::fast::FixedState;
+use sluice_core::time::{MICROS_PER_DAY, MICROS_PER_SEC};
+use sluice_core::{
+    Account, AccountAction, Action, Decision, Outcome, Reason, ReasonCode, Score, Timestamp, Transaction,
+};
+use std::sync::Arc;
+
+type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
+
+/// A restriction's end: `None` = until a person lifts it.
+type Until = Option<Timestamp>;
+
+/// The restrictions on one account. Each direction separately, so that a freeze followed by
+/// an appeal that reinstates incoming payments is expressible.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Restrictions {
+    /// Outgoing payments suspended (until).
+    pub out: Option<Until>,
+    /// Incoming payments suspended (until).
+    pub incoming: Option<Until>,
+    /// Merchant collection suspended (until).
+    pub collection: Option<Until>,
+}
+
+fn active(u: Option<Until>, ts: Timestamp) -> bool {
+    match u {
+        None => false,
+        Some(None) => true,
+        Some(Some(until)) => ts < until,
+    }
+}
+
+impl Restrictions {
+    /// The restriction in force at `ts`, as one action (the strongest).
+    pub fn at(&self, ts: Timestamp) -> AccountAction {
+        match (active(self.out, ts), active(self.incoming, ts), active(self.collection, ts)) {
+            (true, true, _) => AccountAction::Freeze,
+            (true, false, _) => AccountAction::SuspendOut,
+            (false, true, _) => AccountAction::SuspendIn,
+            (false, false, true) => AccountAction::SuspendCollection,
+            _ => AccountAction::None,
+        }
+    }
+
+    /// Applies `kind` from `ts` until `until`. Returns whether anything changed (a
+    /// restriction already in force for at least as long is not repeated).
+    pub fn apply(&mut self, kind: AccountAction, ts: Timestamp, until: Until) -> bool {
+        let mut changed = false;
+        let mut set = |slot: &mut Option<Until>| {
+            let covers = match *slot {
+                Some(None) => true,
+                Some(Some(old)) => ts < old && until.is_some_and(|new| new <= old),
+                None => false,
+            };
+            if !covers {
+                *slot = Some(until);
+                changed = true;
+            }
+        };
+        match kind {
+            AccountAction::SuspendOut => set(&mut self.out),
+            AccountAction::SuspendIn => set(&mut self.incoming),
+            AccountAction::Freeze => {
+                set(&mut self.out);
+                set(&mut self.incoming);
+            }
+            AccountAction::SuspendCollection => set(&mut self.collection),
+            AccountAction::None | AccountAction::Review => {}
+        }
+        changed
+    }
+}
+
+/// Counters kept while deciding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Decisions made, per outcome (allow, review, block).
+    pub by_outcome: [u64; 3],
+    /// Rule firings per rule (policy order).
+    pub fired: Vec<u64>,
+    /// Conditions that ended in an evaluation error (and so did not fire), per rule.
+    pub errors: Vec<u64>,
+    /// Payments blocked by a restriction in force.
+    pub restricted: u64,
+    /// Account actions taken.
+    pub actions: u64,
+}
+
+/// The platform's clock face: local time of a payment in the policy's zone, with the UTC
+/// offset cached between the zone's transitions (one lookup per DST change, not per payment).
+struct LocalClock {
+    tz: jiff::tz::TimeZone,
+    lo: i64,
+    hi: i64,
+    offset_secs: i32,
+}
+
+impl LocalClock {
+    fn new(tz: jiff::tz::TimeZone) -> Self {
+        LocalClock { tz, lo: 1, hi: 0, offset_secs: 0 }
+    }
+
+    fn local(&mut self, ts: Timestamp) -> LocalTime {
+        let us = ts.as_micros();
+        if us < self.lo || us >= self.hi {
+            self.refresh(us);
+        }
+        let (date, secs) = ts.civil_at_offset(self.offset_secs);
+        let local_days = (us + i64::from(self.offset_secs) * MICROS_PER_SEC).div_euclid(MICROS_PER_DAY);
+        let weekday = ((local_days.rem_euclid(7) + 3) % 7 + 1) as u8;
+        let mut d = [b'0'; 10];
+        let put = |buf: &mut [u8], v: u32| {
+            let n = buf.len();
+            let mut v = v;
+            for i in (0..n).rev() {
+                buf[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(&mut d[0..4], date.year.clamp(0, 9999) as u32);
+        d[4] = b'-';
+        put(&mut d[5..7], u32::from(date.month));
+        d[7] = b'-';
+        put(&mut d[8..10], u32::from(date.day));
+        LocalTime { hour: (secs / 3600) as u8, weekday, date: d }
+    }
+
+    fn refresh(&mut self, us: i64) {
+        let Ok(t) = jiff::Timestamp::from_microsecond(us) else {
+            self.offset_secs = 0;
+            (self.lo, self.hi) = (us, us + 1);
+            return;
+        };
+        self.offset_secs = self.tz.to_offset(t).seconds();
+        self.lo = self.tz.preceding(t).next().map_or(i64::MIN, |tr| tr.timestamp().as_microsecond());
+        self.hi = self.tz.following(t).next().map_or(i64::MAX, |tr| tr.timestamp().as_microsecond());
+        if self.lo > us {
+            self.lo = us;
+        }
+    }
+}
+
+/// The inline decision engine for one stream of payments.
+pub struct Engine {
+    policy: Arc<Policy>,
+    lists: Arc<ListStore>,
+    screener: Arc<dyn NameScreener>,
+    lexicon: &'static Lexicon,
+    accounts: Arc<[Account]>,
+    windows: Vec<AccountWindows>,
+    restrictions: FastMap<u32, Restrictions>,
+    clock: LocalClock,
+    hits: Vec<crate::lexicon::Hit<'static>>,
+    fired: Vec<usize>,
+    stats: EngineStats,
+}
+
+/// Why an engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The shipped lexicon failed to parse (a release bug; its test prevents it).
+    #[error("the shipped crypto lexicon does not parse: {0}")]
+    Lexicon(String),
+}
+
+impl Engine {
+    /// An engine over `accounts` (indexed as the `AccountBook` that admits the payments
+    /// indexes them), with `policy` checked against `lists`.
+    pub fn new(
+        policy: Arc<Policy>,
+        lists: Arc<ListStore>,
+        accounts: Arc<[Account]>,
+    ) -> Result<Engine, EngineError> {
+        let lexicon = Lexicon::shipped().map_err(|e| EngineError::Lexicon(e.to_string()))?;
+        let n = accounts.len();
+        let rules = policy.rules.len();
+        let screener: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&lists));
+        Ok(Engine {
+            clock: LocalClock::new(policy.timezone.clone()),
+            policy,
+            lists,
+            screener,
+            lexicon,
+            accounts,
+            windows: vec![AccountWindows::new(); n],
+            restrictions: FastMap::default(),
+            hits: Vec::new(),
+            fired: Vec::new(),
+            stats: EngineStats { fired: vec![0; rules], errors: vec![0; rules], ..EngineStats::default() },
+        })
+    }
+
+    /// Uses `screener` for `screen()` in conditions (default: exact names).
+    pub fn with_screener(mut self, screener: Arc<dyn NameScreener>) -> Self {
+        self.screener = screener;
+        self
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The list store in force.
+    pub fn lists(&self) -> &ListStore {
+        &self.lists
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// The restrictions of an account (by index).
+    pub fn restrictions(&self, idx: u32) -> Restrictions {
+        self.restrictions.get(&idx).copied().unwrap_or_default()
+    }
+
+    /// Restricts an account from outside the policy (an analyst, an appeal's outcome).
+    pub fn restrict(
+        &mut self,
+        idx: u32,
+        kind: AccountAction,
+        ts: Timestamp,
+        until: Option<Timestamp>,
+    ) -> bool {
+        self.restrictions.entry(idx).or_default().apply(kind, ts, until)
+    }
+
+    /// Heap bytes of the per-account behaviour state.
+    pub fn state_bytes(&self) -> usize {
+        self.windows.iter().map(|w| std::mem::size_of::<AccountWindows>() + w.heap_bytes()).sum::<usize>()
+            + self.restrictions.capacity() * (std::mem::size_of::<(u32, Restrictions)>() + 1)
+    }
+
+    fn side<'a>(
+        &self,
+        tx: &'a Transaction,
+        idx: Option<u32>,
+        payer: bool,
+        accounts: &'a [Account],
+    ) -> Side<'a> {
+        let party = if payer { &tx.payer } else { &tx.payee };
+        let Some(i) = idx else {
+            return Side {
+                id: party.as_str(),
+                account: None,
+                features: PartyFeatures::default(),
+                restriction: AccountAction::None,
+            };
+        };
+        let account = accounts.get(i as usize);
+        let totals = self.windows.get(i as usize).map(|w| w.totals(tx.ts)).unwrap_or_default();
+        let age_days =
+            account.map_or(0, |a| (tx.ts.as_micros() - a.created_at.as_micros()).max(0) / MICROS_PER_DAY);
+        Side {
+            id: party.as_str(),
+            account,
+            features: PartyFeatures { totals, age_days },
+            restriction: self.restrictions.get(&i).map_or(AccountAction::None, |r| r.at(tx.ts)),
+        }
+    }
+
+    /// Decides on one admitted payment. `payer` / `payee` are the sides' account indices
+    /// (`None` for `ext:` parties), as `AccountBook` assigned them.
+    pub fn decide(&mut self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) -> Decision {
+        let amount = tx.amount.minor();
+        if let Some(w) = payer.and_then(|i| self.windows.get_mut(i as usize)) {
+            w.record(tx.ts, amount, Direction::Out);
+        }
+        if let Some(w) = payee.and_then(|i| self.windows.get_mut(i as usize)) {
+            w.record(tx.ts, amount, Direction::In);
+        }
+        let accounts = Arc::clone(&self.accounts);
+        let lists = Arc::clone(&self.lists);
+        let policy = Arc::clone(&self.policy);
+        let payer_side = self.side(tx, payer, true, &accounts);
+        let payee_side = self.side(tx, payee, false, &accounts);
+        let local = self.clock.local(tx.ts);
+
+        let memo_text = tx.memo.as_ref().map_or("", |m| m.as_str());
+        let mut memo = MemoFacts { hits: std::mem::take(&mut self.hits), ..MemoFacts::default() };
+        memo.hits.clear();
+        if !memo_text.is_empty() {
+            self.lexicon.scan_into(memo_text, &mut memo.hits);
+            memo.count();
+            memo.refs = scan_memo(memo_text);
+        }
+        let screener: &dyn NameScreener = self.screener.as_ref();
+        let facts =
+            Facts { tx, payer: payer_side, payee: payee_side, local, memo: &memo, lists: &lists, screener };
+
+        // Run the rules.
+        self.fired.clear();
+        for (i, rule) in policy.rules.iter().enumerate() {
+            if !rule.in_effect(tx.ts) {
+                continue;
+            }
+            match rule.condition.eval(&facts) {
+                Ok(true) => self.fired.push(i),
+                Ok(false) => {}
+                Err(_) => self.stats.errors[i] += 1,
+            }
+        }
+
+        // Restrictions in force.
+        let mut reasons = Vec::new();
+        let mut outcome = Outcome::Allow;
+        let payer_r = facts.payer.restriction;
+        let payee_r = facts.payee.restriction;
+        let mut restricted = false;
+        if matches!(payer_r, AccountAction::SuspendOut | AccountAction::Freeze) {
+            restricted = true;
+            reasons.push(reason(
+                "ACCOUNT_SUSPENDED_OUT",
+                format!("payer {} is under {payer_r}", facts.payer.id),
+            ));
+        }
+        if matches!(payee_r, AccountAction::SuspendIn | AccountAction::Freeze) {
+            restricted = true;
+            reasons
+                .push(reason("ACCOUNT_SUSPENDED_IN", format!("payee {} is under {payee_r}", facts.payee.id)));
+        }
+        if payee_r == AccountAction::SuspendCollection && tx.channel == sluice_core::Channel::Merchant {
+            restricted = true;
+            reasons.push(reason(
+                "COLLECTION_SUSPENDED",
+                format!("merchant {} is under suspend_collection", facts.payee.id),
+            ));
+        }
+        if restricted {
+            outcome = Outcome::Block;
+            self.stats.restricted += 1;
+        }
+
+        // Combine what fired.
+        let allow_rule = self
+            .fired
+            .iter()
+            .map(|&i| &policy.rules[i])
+            .find(|r| r.outcome == Some(Outcome::Allow))
+            .map(|r| r.id.clone());
+        let mut keep_prob = 1.0_f64;
+        let mut pending: Vec<(usize, AccountAction, u32, Until)> = Vec::new();
+        for &i in &self.fired {
+            let rule = &policy.rules[i];
+            self.stats.fired[i] += 1;
+            let overridden = allow_rule.is_some() && rule.category.overridable();
+            let mut detail =
+                if rule.description.is_empty() { rule.id.clone() } else { rule.description.clone() };
+            let why = rule.condition.explain(&facts);
+            if !why.is_empty() {
+                detail.push_str(": ");
+                detail.push_str(&why);
+            }
+            if overridden && let Some(a) = &allow_rule {
+                detail.push_str(&format!(" (overridden by allowlist rule {a})"));
+            }
+            reasons.push(Reason { code: rule.reason.clone(), detail });
+            if overridden {
+                continue;
+            }
+            if rule.category != ReasonCategory::Allowlist {
+                keep_prob *= 1.0 - rule.weight;
+            }
+            if let Some(o) = rule.outcome {
+                outcome = outcome.max(o);
+            }
+            for a in &rule.actions {
+                let idx = match a.on {
+                    crate::policy::ActionTarget::Payer => payer,
+                    crate::policy::ActionTarget::Payee => payee,
+                };
+                // Outside parties cannot be restricted: the platform holds no account for them.
+                if let Some(idx) = idx {
+                    let until = a.duration_micros.map(|d| tx.ts.saturating_add_micros(d));
+                    pending.push((i, a.kind, idx, until));
+                }
+            }
+        }
+        let score = Score::from_f64(1.0 - keep_prob);
+        let s = score.as_f64();
+        if s >= policy.block_threshold {
+            outcome = outcome.max(Outcome::Block);
+        } else if s >= policy.review_threshold {
+            outcome = outcome.max(Outcome::Review);
+        }
+
+        let mut actions = Vec::new();
+        for (_, kind, idx, until) in pending {
+            if self.restrictions.entry(idx).or_default().apply(kind, tx.ts, until) {
+                self.stats.actions += 1;
+                if let Some(acct) = accounts.get(idx as usize) {
+                    actions.push(Action { kind, account: acct.account_id.clone(), until });
+                }
+            }
+        }
+        self.stats.by_outcome[match outcome {
+            Outcome::Allow => 0,
+            Outcome::Review => 1,
+            Outcome::Block => 2,
+        }] += 1;
+        self.hits = std::mem::take(&mut memo.hits);
+        Decision {
+            tx_id: tx.tx_id.clone(),
+            decision: outcome,
+            score,
+            reasons,
+            actions,
+            policy: policy.reference.clone(),
+        }
+    }
+}
+
+fn reason(code: &'static str, detail: String) -> Reason {
+    // Built-in codes are catalogue constants; `builtin_codes_are_in_catalogue` tests them.
+    Reason { code: ReasonCode::from_static(code), detail }
+}

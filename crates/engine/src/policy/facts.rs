@@ -1,0 +1,251 @@
+//! What a rule can see about one payment: the [`Facts`] the engine assembles once per
+//! payment and every compiled condition reads. Plain structs, no maps: a condition's field
+//! access is a function pointer into them, resolved when the policy is compiled.
+
+use crate::lexicon::{Category, Hit};
+use crate::lists::{ListId, ListStore, MemoRefs};
+use crate::windows::{Direction, Totals, Window};
+use sluice_core::{Account, AccountAction, Country, Transaction};
+
+/// The lexicon's categories in a fixed order, for per-category counters.
+pub const CATEGORIES: [Category; 5] =
+    [Category::Coin, Category::Otc, Category::Exchange, Category::Mining, Category::Project];
+
+/// The index of a category in [`CATEGORIES`].
+pub fn category_index(c: Category) -> usize {
+    match c {
+        Category::Coin => 0,
+        Category::Otc => 1,
+        Category::Exchange => 2,
+        Category::Mining => 3,
+        Category::Project => 4,
+    }
+}
+
+/// Fuzzy screening of a name against the `name` entries of a list: the hook the screening
+/// crate fills. The score is in 0..=1 (1 = the same name).
+pub trait NameScreener: Send + Sync {
+    /// The best score of `name` against any `name` entry of `list`.
+    fn best(&self, name: &str, list: &str) -> f64;
+}
+
+/// The screener used when none is configured: 1.0 when the name equals an entry after
+/// case folding and whitespace collapsing, else 0.0. Honest about what it is: no fuzziness
+/// (the screening crate provides that). The folded names are indexed once.
+pub struct ExactNames {
+    names: hashbrown::HashMap<String, hashbrown::HashSet<String>>,
+}
+
+impl ExactNames {
+    /// Indexes the `name` entries of every list in `lists`.
+    pub fn new(lists: &ListStore) -> Self {
+        let mut names: hashbrown::HashMap<String, hashbrown::HashSet<String>> = hashbrown::HashMap::new();
+        for list in lists.list_names() {
+            if let Some(id) = lists.list(list) {
+                let set = lists.names(id).map(|e| fold(&e.entry)).collect();
+                names.insert(list.to_string(), set);
+            }
+        }
+        ExactNames { names }
+    }
+}
+
+impl NameScreener for ExactNames {
+    fn best(&self, name: &str, list: &str) -> f64 {
+        match self.names.get(list) {
+            Some(set) if !set.is_empty() && set.contains(&fold(name)) => 1.0,
+            _ => 0.0,
+        }
+    }
+}
+
+fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// Behaviour features of one side of a payment, as of this payment (included).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PartyFeatures {
+    /// Counts and sums per window and direction.
+    pub totals: Totals,
+    /// Whole days since the account was opened (0 for outside parties).
+    pub age_days: i64,
+}
+
+impl PartyFeatures {
+    /// The window `w` (0 = 1 h, 1 = 24 h, 2 = 7 d) in direction `d`.
+    pub fn window(&self, w: usize, d: Direction) -> Window {
+        let t = &self.totals;
+        match w {
+            0 => t.h1[d.index()],
+            1 => t.h24[d.index()],
+            _ => t.d7[d.index()],
+        }
+    }
+}
+
+/// One side of the payment.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    /// The id as written (`ext:` ids included).
+    pub id: &'a str,
+    /// The platform account, `None` for an outside party.
+    pub account: Option<&'a Account>,
+    /// Behaviour features (zero for outside parties).
+    pub features: PartyFeatures,
+    /// The restriction in force on the account at the payment's time (`None` if free).
+    pub restriction: AccountAction,
+}
+
+impl Side<'_> {
+    /// The account's country, if a platform account.
+    pub fn country(&self) -> Option<Country> {
+        self.account.map(|a| a.country)
+    }
+}
+
+/// The payment's time in the platform's zone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LocalTime {
+    /// Hour of day, 0-23.
+    pub hour: u8,
+    /// ISO weekday, 1 = Monday .. 7 = Sunday.
+    pub weekday: u8,
+    /// `YYYY-MM-DD`.
+    pub date: [u8; 10],
+}
+
+impl LocalTime {
+    /// Night is 00:00-06:00 local.
+    pub fn night(&self) -> bool {
+        self.hour < 6
+    }
+    /// The date as text.
+    pub fn date_str(&self) -> &str {
+        std::str::from_utf8(&self.date).unwrap_or("0000-00-00")
+    }
+}
+
+/// What the memo holds: lexicon hits and the addresses and hosts in it.
+#[derive(Debug, Default)]
+pub struct MemoFacts<'a> {
+    /// Lexicon hits, in memo order.
+    pub hits: Vec<Hit<'static>>,
+    /// Hits per category ([`CATEGORIES`] order).
+    pub per_category: [u16; 5],
+    /// Strong hits per category.
+    pub strong_per_category: [u16; 5],
+    /// Wallet addresses and hosts.
+    pub refs: MemoRefs<'a>,
+}
+
+impl MemoFacts<'_> {
+    /// Recounts `per_category` from `hits`.
+    pub fn count(&mut self) {
+        self.per_category = [0; 5];
+        self.strong_per_category = [0; 5];
+        for h in &self.hits {
+            let i = category_index(h.category);
+            self.per_category[i] = self.per_category[i].saturating_add(1);
+            if h.weight == crate::lexicon::Weight::Strong {
+                self.strong_per_category[i] = self.strong_per_category[i].saturating_add(1);
+            }
+        }
+    }
+}
+
+/// Everything a condition reads about one payment.
+pub struct Facts<'a> {
+    /// The payment.
+    pub tx: &'a Transaction,
+    /// Who pays.
+    pub payer: Side<'a>,
+    /// Who is paid.
+    pub payee: Side<'a>,
+    /// Its local time.
+    pub local: LocalTime,
+    /// Its memo.
+    pub memo: &'a MemoFacts<'a>,
+    /// The list store in force.
+    pub lists: &'a ListStore,
+    /// Name screening.
+    pub screener: &'a dyn NameScreener,
+}
+
+/// Which side of the payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The payer.
+    Payer,
+    /// The payee.
+    Payee,
+}
+
+impl Role {
+    /// `payer` or `payee`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Payer => "payer",
+            Role::Payee => "payee",
+        }
+    }
+}
+
+impl<'a> Facts<'a> {
+    /// One side.
+    pub fn side(&self, r: Role) -> &Side<'a> {
+        match r {
+            Role::Payer => &self.payer,
+            Role::Payee => &self.payee,
+        }
+    }
+
+    /// The country whose jurisdiction decides whether a list entry applies when `r` is the
+    /// side checked against the list: the *other* side's (a payer in CN may not pay a
+    /// company banned in CN; a payee in CN may not take money from a blocked payer), or the
+    /// side's own when the other side is outside the platform.
+    pub fn jurisdiction(&self, r: Role) -> Option<Country> {
+        let other = match r {
+            Role::Payer => &self.payee,
+            Role::Payee => &self.payer,
+        };
+        other.country().or_else(|| self.side(r).country())
+    }
+
+    /// The list entry that puts side `r` on `list`: its account id, or (for merchants) its
+    /// website host. Returns the entry's text and source for the reasons.
+    pub fn side_listed(&self, r: Role, list: ListId) -> Option<&'a sluice_core::ListEntry> {
+        let s = self.side(r);
+        let at = self.tx.ts;
+        let country = self.jurisdiction(r)?;
+        if let Some(e) = self.lists.account(list, s.id, at, country) {
+            return Some(e);
+        }
+        let site = s.account?.website.as_ref()?;
+        self.lists.host(list, site.as_str(), at, country)
+    }
+
+    /// The list entry matching a wallet address or host in the memo.
+    pub fn memo_listed(&self, list: ListId) -> Option<&'a sluice_core::ListEntry> {
+        let country = self.jurisdiction(Role::Payee)?;
+        let at = self.tx.ts;
+        for (_, a) in &self.memo.refs.addresses {
+            if let Some(e) = self.lists.address(list, a, at, country) {
+                return Some(e);
+            }
+        }
+        for h in &self.memo.refs.hosts {
+            if let Some(e) = self.lists.host(list, h, at, country) {
+                return Some(e);
+            }
+        }
+        None
+    }
+}
