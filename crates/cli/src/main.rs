@@ -27,6 +27,9 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Decide on every payment of a file with a policy and write decisions.ndjson.
     Replay(cmd::replay::Args),
+    /// Measure the decision engine on a simulated world: throughput, latency percentiles,
+    /// bytes of state per account.
+    Bench(cmd::bench::Args),
     /// Check policies; print the condition vocabulary and the reason catalogue.
     #[command(subcommand)]
     Policy(cmd::policy::Command),
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Simulate(args) => cmd::simulate::run(&args),
         Command::Replay(args) => cmd::replay::run(&args),
+        Command::Bench(args) => cmd::bench::run(&args),
         Command::Policy(c) => cmd::policy::run(&c),
     };
     match result {

@@ -18,7 +18,9 @@
 use crate::lexicon::Lexicon;
 use crate::lists::{ListStore, scan_memo};
 use crate::policy::Policy;
-use crate::policy::facts::{ExactNames, Facts, LocalTime, MemoFacts, NameScreener, PartyFeatures, Side};
+use crate::policy::facts::{
+    ExactNames, Facts, LocalTime, MemoFacts, NameScreener, PartyFeatures, ScreenCache, Side,
+};
 use crate::policy::reasons::ReasonCategory;
 use crate::windows::{AccountWindows, Direction};
 use foldhash::fast::FixedState;
@@ -26,6 +28,7 @@ use sluice_core::time::{MICROS_PER_DAY, MICROS_PER_SEC};
 use sluice_core::{
     Account, AccountAction, Action, Decision, Outcome, Reason, ReasonCode, Score, Timestamp, Transaction,
 };
+use std::cell::RefCell;
 use std::sync::Arc;
 
 type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
@@ -175,6 +178,7 @@ pub struct Engine {
     clock: LocalClock,
     hits: Vec<crate::lexicon::Hit<'static>>,
     fired: Vec<usize>,
+    screen_cache: RefCell<ScreenCache>,
     stats: EngineStats,
 }
 
@@ -198,6 +202,7 @@ impl Engine {
         let n = accounts.len();
         let rules = policy.rules.len();
         let screener: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&lists));
+        let screen_cache = ScreenCache::new(n, lists.list_names().count());
         Ok(Engine {
             clock: LocalClock::new(policy.timezone.clone()),
             policy,
@@ -209,6 +214,7 @@ impl Engine {
             restrictions: FastMap::default(),
             hits: Vec::new(),
             fired: Vec::new(),
+            screen_cache: RefCell::new(screen_cache),
             stats: EngineStats { fired: vec![0; rules], errors: vec![0; rules], ..EngineStats::default() },
         })
     }
@@ -216,6 +222,8 @@ impl Engine {
     /// Uses `screener` for `screen()` in conditions (default: exact names).
     pub fn with_screener(mut self, screener: Arc<dyn NameScreener>) -> Self {
         self.screener = screener;
+        self.screen_cache =
+            RefCell::new(ScreenCache::new(self.accounts.len(), self.lists.list_names().count()));
         self
     }
 
@@ -254,6 +262,7 @@ impl Engine {
     pub fn state_bytes(&self) -> usize {
         self.windows.iter().map(|w| std::mem::size_of::<AccountWindows>() + w.heap_bytes()).sum::<usize>()
             + self.restrictions.capacity() * (std::mem::size_of::<(u32, Restrictions)>() + 1)
+            + self.screen_cache.borrow().heap_bytes()
     }
 
     fn side<'a>(
@@ -267,6 +276,7 @@ impl Engine {
         let Some(i) = idx else {
             return Side {
                 id: party.as_str(),
+                idx: None,
                 account: None,
                 features: PartyFeatures::default(),
                 restriction: AccountAction::None,
@@ -278,6 +288,7 @@ impl Engine {
             account.map_or(0, |a| (tx.ts.as_micros() - a.created_at.as_micros()).max(0) / MICROS_PER_DAY);
         Side {
             id: party.as_str(),
+            idx: Some(i),
             account,
             features: PartyFeatures { totals, age_days },
             restriction: self.restrictions.get(&i).map_or(AccountAction::None, |r| r.at(tx.ts)),
@@ -310,8 +321,16 @@ impl Engine {
             memo.refs = scan_memo(memo_text);
         }
         let screener: &dyn NameScreener = self.screener.as_ref();
-        let facts =
-            Facts { tx, payer: payer_side, payee: payee_side, local, memo: &memo, lists: &lists, screener };
+        let facts = Facts {
+            tx,
+            payer: payer_side,
+            payee: payee_side,
+            local,
+            memo: &memo,
+            lists: &lists,
+            screener,
+            screen_cache: &self.screen_cache,
+        };
 
         // Run the rules.
         self.fired.clear();

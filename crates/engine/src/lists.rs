@@ -35,6 +35,13 @@ pub enum ListError {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ListId(u16);
 
+impl ListId {
+    /// The list's number in its store (0-based, dense).
+    pub fn index(self) -> u16 {
+        self.0
+    }
+}
+
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 #[derive(Default, Debug)]

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod policy;
 pub mod replay;
 pub mod simulate;

@@ -734,20 +734,12 @@ impl Cx<'_> {
             }
             (Node::Party(role), "screen") => {
                 self.arity(e, c, 1)?;
-                let (_, list) = self.list_arg(e, &c.args, 0)?;
+                let (Some(id), list) = self.list_arg(e, &c.args, 0)? else {
+                    return Ok(Node::Double(Code::Dyn(Box::new(|_| Ok(0.0)))));
+                };
                 let l2 = list.clone();
-                self.leaf(
-                    e,
-                    Box::new(move |f| {
-                        let s = f.side(role);
-                        let name = s.account.map_or("", |a| a.name.as_str());
-                        format!("{:.4}", f.screener.best(name, &l2))
-                    }),
-                );
-                Ok(Node::Double(Code::Dyn(Box::new(move |f| {
-                    let s = f.side(role);
-                    Ok(s.account.map_or(0.0, |a| f.screener.best(&a.name, &list)))
-                }))))
+                self.leaf(e, Box::new(move |f| format!("{:.4}", f.screen_side(role, id, &l2))));
+                Ok(Node::Double(Code::Dyn(Box::new(move |f| Ok(f.screen_side(role, id, &list))))))
             }
             (Node::Memo, "hits" | "strong") => {
                 self.arity(e, c, 1)?;

@@ -96,6 +96,8 @@ impl PartyFeatures {
 pub struct Side<'a> {
     /// The id as written (`ext:` ids included).
     pub id: &'a str,
+    /// The account's dense index (`None` for outside parties).
+    pub idx: Option<u32>,
     /// The platform account, `None` for an outside party.
     pub account: Option<&'a Account>,
     /// Behaviour features (zero for outside parties).
@@ -177,6 +179,36 @@ pub struct Facts<'a> {
     pub lists: &'a ListStore,
     /// Name screening.
     pub screener: &'a dyn NameScreener,
+    /// Screening results of accounts' names, per (account, list): names do not change
+    /// between payments, so an account's name is screened once per list store, not once
+    /// per payment. Interior mutability because conditions read `&Facts`; the engine is
+    /// single-threaded per stream.
+    pub screen_cache: &'a std::cell::RefCell<ScreenCache>,
+}
+
+/// Screening results per (account, list): one byte per pair in a dense array (0 = not
+/// screened yet, 1 = no match, 2 = a match whose exact score is in a side map, since matches
+/// are rare). One array read per `screen()` on the inline path after the first payment.
+#[derive(Debug, Default)]
+pub struct ScreenCache {
+    lists: usize,
+    state: Vec<u8>,
+    scores: hashbrown::HashMap<(u32, u16), f32, foldhash::fast::FixedState>,
+}
+
+impl ScreenCache {
+    /// A cache for `accounts` accounts and `lists` lists.
+    pub fn new(accounts: usize, lists: usize) -> Self {
+        ScreenCache { lists, state: vec![0; accounts * lists], scores: Default::default() }
+    }
+    /// Heap bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.state.capacity() + self.scores.capacity() * 13
+    }
+    fn slot(&self, idx: u32, list: ListId) -> Option<usize> {
+        let l = usize::from(list.index());
+        (l < self.lists).then(|| idx as usize * self.lists + l)
+    }
 }
 
 /// Which side of the payment.
@@ -199,6 +231,31 @@ impl Role {
 }
 
 impl<'a> Facts<'a> {
+    /// The screening score of side `r`'s account name against `list` (0 for outside
+    /// parties), through the cache.
+    pub fn screen_side(&self, r: Role, list: ListId, name: &str) -> f64 {
+        let s = self.side(r);
+        let (Some(idx), Some(acct)) = (s.idx, s.account) else { return 0.0 };
+        let slot = self.screen_cache.borrow().slot(idx, list);
+        let Some(slot) = slot else { return self.screener.best(&acct.name, name) };
+        let state = self.screen_cache.borrow().state.get(slot).copied().unwrap_or(0);
+        match state {
+            1 => 0.0,
+            2 => self.screen_cache.borrow().scores.get(&(idx, list.index())).map_or(0.0, |v| f64::from(*v)),
+            _ => {
+                let score = self.screener.best(&acct.name, name) as f32;
+                let mut c = self.screen_cache.borrow_mut();
+                if let Some(b) = c.state.get_mut(slot) {
+                    *b = if score > 0.0 { 2 } else { 1 };
+                }
+                if score > 0.0 {
+                    c.scores.insert((idx, list.index()), score);
+                }
+                f64::from(score)
+            }
+        }
+    }
+
     /// One side.
     pub fn side(&self, r: Role) -> &Side<'a> {
         match r {
