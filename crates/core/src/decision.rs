@@ -252,6 +252,10 @@ pub struct Decision {
     pub actions: Vec<Action>,
     /// The policy that decided.
     pub policy: PolicyRef,
+    /// The version of the list store it decided with (optional field `lists`).
+    pub lists: Option<CompactString>,
+    /// The version of the model it used, if any (optional field `model`).
+    pub model: Option<CompactString>,
 }
 
 #[cfg(test)]

@@ -179,6 +179,7 @@ pub struct Engine {
     hits: Vec<crate::lexicon::Hit<'static>>,
     fired: Vec<usize>,
     screen_cache: RefCell<ScreenCache>,
+    lists_version: compact_str::CompactString,
     stats: EngineStats,
 }
 
@@ -188,6 +189,15 @@ pub enum EngineError {
     /// The shipped lexicon failed to parse (a release bug; its test prevents it).
     #[error("the shipped crypto lexicon does not parse: {0}")]
     Lexicon(String),
+    /// The policy was compiled against another list store: its list references would
+    /// point at the wrong lists. Recompile it against these lists.
+    #[error("the policy was checked against lists {policy}, not these lists ({lists}); recompile it")]
+    ListsMismatch {
+        /// The lists version the policy was compiled against.
+        policy: String,
+        /// The version of the lists given.
+        lists: String,
+    },
 }
 
 impl Engine {
@@ -203,6 +213,13 @@ impl Engine {
         let rules = policy.rules.len();
         let screener: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&lists));
         let screen_cache = ScreenCache::new(n, lists.list_names().count());
+        if policy.lists_version != lists.version() {
+            return Err(EngineError::ListsMismatch {
+                policy: policy.lists_version.clone(),
+                lists: lists.version().to_string(),
+            });
+        }
+        let lists_version = lists.version().into();
         Ok(Engine {
             clock: LocalClock::new(policy.timezone.clone()),
             policy,
@@ -215,6 +232,7 @@ impl Engine {
             hits: Vec::new(),
             fired: Vec::new(),
             screen_cache: RefCell::new(screen_cache),
+            lists_version,
             stats: EngineStats { fired: vec![0; rules], errors: vec![0; rules], ..EngineStats::default() },
         })
     }
@@ -450,6 +468,8 @@ impl Engine {
             reasons,
             actions,
             policy: policy.reference.clone(),
+            lists: Some(self.lists_version.clone()),
+            model: None,
         }
     }
 }

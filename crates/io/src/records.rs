@@ -290,7 +290,8 @@ fn score(c: &Cells<'_>, i: usize) -> Result<Score, FieldError> {
 
 impl Record for Decision {
     const KIND: &'static str = "decisions";
-    const FIELDS: &'static [&'static str] = &["tx_id", "decision", "score", "reasons", "actions", "policy"];
+    const FIELDS: &'static [&'static str] =
+        &["tx_id", "decision", "score", "reasons", "actions", "policy", "lists", "model"];
     const REQUIRED: &'static [&'static str] = &["tx_id", "decision", "score", "reasons", "actions", "policy"];
 
     fn from_cells(c: &Cells<'_>) -> Result<Self, FieldError> {
@@ -336,7 +337,22 @@ impl Record for Decision {
         let p = c.req_text(5, C::BadPolicy)?;
         let policy = PolicyRef::parse(p)
             .ok_or_else(|| c.error(5, C::BadPolicy, format!("{} is not <id>@<version>", shown(p))))?;
-        Ok(Decision { tx_id, decision, score, reasons, actions, policy })
+        // Optional provenance beyond the contract's required fields: the list-store and model
+        // versions, so a decision can be reproduced. Readers that do not know them skip them.
+        let version = |i: usize| -> Result<Option<compact_str::CompactString>, FieldError> {
+            match c.text(i, C::BadPolicy)? {
+                None => Ok(None),
+                Some(v) if v.chars().count() <= 200 && !v.chars().any(char::is_control) => Ok(Some(v.into())),
+                Some(v) => Err(c.error(
+                    i,
+                    C::BadPolicy,
+                    format!("{} is not a version (1-200 printable characters)", shown(v)),
+                )),
+            }
+        };
+        let lists = version(6)?;
+        let model = version(7)?;
+        Ok(Decision { tx_id, decision, score, reasons, actions, policy, lists, model })
     }
 
     fn write_cells(&self, out: &mut dyn CellSink) {
@@ -360,6 +376,8 @@ impl Record for Decision {
             .collect();
         out.json(&serde_json::to_string(&actions).unwrap_or_else(|_| "[]".into()));
         out.text(self.policy.as_str());
+        out.opt_text(self.lists.as_deref());
+        out.opt_text(self.model.as_deref());
     }
 }
 

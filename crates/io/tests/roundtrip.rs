@@ -192,6 +192,7 @@ prop_compose! {
         reasons in prop::collection::vec((code(), tricky_text(80)), 0..4),
         actions in prop::collection::vec((prop::sample::select(vec![AccountAction::SuspendOut, AccountAction::SuspendIn, AccountAction::Freeze, AccountAction::SuspendCollection]), account_id(), prop::option::of(ts())), 0..3),
         policy in "[a-z_]{1,10}@[0-9]{1,3}",
+        lists in prop::option::of("[0-9a-f-]{1,20}"), model in prop::option::of(tricky_text(20)),
     ) -> Decision {
         Decision {
             tx_id: TxId::parse(&tx_id).unwrap(), decision: outcome,
@@ -199,6 +200,8 @@ prop_compose! {
             reasons: reasons.into_iter().map(|(code, detail)| Reason { code, detail }).collect(),
             actions: actions.into_iter().map(|(kind, account, until)| Action { kind, account, until }).collect(),
             policy: PolicyRef::parse(&policy).unwrap(),
+            lists: lists.map(Into::into),
+            model: model.filter(|m| !m.is_empty() && !m.chars().any(char::is_control)).map(Into::into),
         }
     }
 }

@@ -348,6 +348,7 @@ impl Cx<'_> {
     }
 
     fn walk_span(&self, e: &IdedExpr, lo: &mut usize, hi: &mut usize) {
+        let own = self.info.offset_for(e.id).map(|(s, _)| s as usize);
         if let Some((s, t)) = self.info.offset_for(e.id) {
             *lo = (*lo).min(s as usize);
             // `stop` is inclusive and may point inside a multi-byte character.
@@ -365,11 +366,32 @@ impl Cx<'_> {
                 for a in &c.args {
                     self.walk_span(a, lo, hi);
                 }
+                // The parser places a call at its `(`: take in the closing parenthesis.
+                let is_fn =
+                    !c.func_name.starts_with('_') && !c.func_name.starts_with('@') && c.func_name != "!_";
+                if is_fn && let Some(rest) = self.src.get(*hi..) {
+                    let trimmed = rest.trim_start();
+                    if trimmed.starts_with(')') {
+                        *hi += rest.len() - trimmed.len() + 1;
+                    }
+                }
             }
-            Expr::Select(s) => self.walk_span(&s.operand, lo, hi),
+            Expr::Select(sel) => {
+                self.walk_span(&sel.operand, lo, hi);
+                // The parser places a selection at its `.`: take in the field name.
+                if let Some(dot) = own {
+                    *hi = (*hi).max((dot + 1 + sel.field.len()).min(self.src.len()));
+                }
+            }
             Expr::List(l) => {
                 for x in &l.elements {
                     self.walk_span(x, lo, hi);
+                }
+                if let Some(rest) = self.src.get(*hi..) {
+                    let trimmed = rest.trim_start();
+                    if trimmed.starts_with(']') {
+                        *hi += rest.len() - trimmed.len() + 1;
+                    }
                 }
             }
             _ => {}
