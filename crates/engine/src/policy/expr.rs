@@ -984,7 +984,16 @@ impl Cx<'_> {
             ));
         };
         if lits.is_empty() {
-            return Ok(Node::Bool(Code::Const(false)));
+            // Nothing is in an empty list, but CEL is strict in `x`: its error stays an error.
+            return Ok(Node::Bool(match a {
+                Node::Int(x) => x.map(|_| Ok(false)),
+                Node::Double(x) => x.map(|_| Ok(false)),
+                Node::Bool(x) => x.map(|_| Ok(false)),
+                Node::Str(x) => x.to(|_| Ok(false)),
+                other => {
+                    return Err(self.err(e, format!("cannot look for a {} in a list", other.ty()), None));
+                }
+            }));
         }
         Ok(Node::Bool(match (a, elem) {
             (Node::Int(x), Ty::Int) => {
