@@ -33,6 +33,11 @@ enum Command {
     /// Check policies; print the condition vocabulary and the reason catalogue.
     #[command(subcommand)]
     Policy(cmd::policy::Command),
+    /// Import sanctions and exchange lists, say what is in them, re-screen accounts.
+    #[command(subcommand)]
+    Lists(cmd::lists::Command),
+    /// Screen a name (or a CSV file of names) against the lists: best matches and why.
+    Screen(cmd::screen::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => cmd::replay::run(&args),
         Command::Bench(args) => cmd::bench::run(&args),
         Command::Policy(c) => cmd::policy::run(&c),
+        Command::Lists(c) => cmd::lists::run(&c),
+        Command::Screen(args) => cmd::screen::run(&args),
     };
     match result {
         Ok(code) => code,

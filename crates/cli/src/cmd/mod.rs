@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod lists;
 pub mod policy;
 pub mod replay;
+pub mod screen;
 pub mod simulate;
 pub mod validate;
 

@@ -1,0 +1,1016 @@
+//! Name normalisation: from a name as written (any script, any punctuation, legal forms,
+//! annotations) to the tokens the index and the scorer compare.
+//!
+//! The steps, in order, each a function below with its own tests:
+//!
+//! 1. [`variants`]: the forms a name stands for. A party label (`BENEFICIARY:`, `MESSRS.`), a
+//!    `c/o …` tail and a branch annotation are dropped; `X (ex-Y)` is both `X` and `Y`; a
+//!    name with a trailing `, …` clause or a parenthesised note also stands for itself without
+//!    it (a port of registry, an address, a flag).
+//! 2. [`fold`]: NFKC (full-width forms), lower case; legal forms written in a non-Latin script
+//!    (`有限公司`, `株式会社`, `주식회사`, `בע"מ`) become their Latin equivalents, and a few
+//!    Chinese business words are translated (`航运` → `shipping`), because a romanisation of
+//!    them would never meet the English name.
+//! 3. [`tokenize`]: Chinese characters become one pinyin token each (the `pinyin` crate) that
+//!    remembers its character, so `币安` meets `Bi An` but not `必安`; every other script goes
+//!    through `any_ascii` (Cyrillic, Arabic, Hebrew, Greek, Georgian, Armenian, kana, Hangul,
+//!    and Latin diacritics: `Kalčić` → `kalcic`); apostrophes vanish (`O'Doyle` → `odoyle`),
+//!    other punctuation separates, and a run of single letters is one token (`N.K.`, `N K` →
+//!    `nk`; `d. o. o.` → `doo`).
+//! 4. [`classify`]: legal forms are taken out (with the jurisdictions they imply), vessel
+//!    prefixes and stop words dropped, abbreviations expanded (`intl` → `international`),
+//!    numerals unified (`No. 8`, `eight`, `VIII` → `8`), look-alike digits in words read as
+//!    letters (`B1nance` → `binance`), and country words marked.
+//!
+//! [`phonetic_key`] then gives each token a key that forgets romanisation noise (`kh`/`h`,
+//! doubled letters, `y`/`i`), and [`skeleton`] the consonants an abjad (Arabic, Hebrew)
+//! spelling keeps.
+
+use compact_str::CompactString;
+use unicode_normalization::UnicodeNormalization;
+
+/// What a token is, for the scorer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// An ordinary word.
+    Word,
+    /// A word a business adds to its brand without changing who it is (`exchange`,
+    /// `official`, `global`): weighs little, missing or extra.
+    Descriptor,
+    /// A number (digits only, after numerals were unified): must match exactly.
+    Number,
+    /// A country or nationality word (`polska`, `uk`, `mexico`): a sibling marker.
+    Country,
+}
+
+/// One token of a normalised name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// The Latin form, lower case ASCII.
+    pub text: CompactString,
+    /// The Chinese character it was read from, if any.
+    pub han: Option<char>,
+    /// Came from an abjad script (Arabic, Hebrew), which writes few vowels.
+    pub abjad: bool,
+    /// Was written with a trailing dot (`Ind.`): may abbreviate a longer word.
+    pub abbrev: bool,
+    /// What it is.
+    pub kind: TokenKind,
+}
+
+/// A name's legal form, found and taken out of its tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegalForm {
+    /// The form as matched (`sp zoo`, `gmbh`).
+    pub form: &'static str,
+    /// Countries where the form is native; empty for forms used everywhere (`ltd`, `llc`).
+    pub countries: &'static [&'static str],
+}
+
+/// A normalised name form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Normalized {
+    /// The tokens that identify it, in order.
+    pub tokens: Vec<Token>,
+    /// Legal forms taken out.
+    pub legal: Vec<LegalForm>,
+    /// A reduced form (a clause or note dropped): scores slightly below the full one.
+    pub reduced: bool,
+    /// Every letter and digit of the name but its legal forms, as written (before stop words
+    /// and abbreviations were handled): `EtsDiallo` and `Ets Diallo` meet here.
+    pub compact: String,
+}
+
+impl Normalized {
+    /// The tokens' Latin forms joined by spaces.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for (i, t) in self.tokens.iter().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(&t.text);
+        }
+        s
+    }
+
+    /// The tokens' Latin forms joined without spaces: the key that finds `EtsDiallo` for
+    /// `Ets Diallo`.
+    pub fn joined(&self) -> String {
+        self.tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+}
+
+/// Every normalised form of a name (step 1 to 4); the first is the main one. Empty when
+/// nothing identifying is left (a name of only punctuation or legal forms).
+pub fn normalize(name: &str) -> Vec<Normalized> {
+    let mut out: Vec<Normalized> = Vec::new();
+    for (form, reduced) in variants(name) {
+        let mut n = classify(tokenize(&fold(&form)));
+        if n.tokens.is_empty() {
+            continue;
+        }
+        n.reduced = reduced;
+        if !out.iter().any(|o| o.tokens == n.tokens) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Step 1: the written forms a name stands for, each with whether it is reduced.
+pub fn variants(name: &str) -> Vec<(String, bool)> {
+    let base = strip_labels(name);
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut push = |s: String, reduced: bool| {
+        let t = s.trim().trim_matches(|c: char| c == ',' || c == '-' || c.is_whitespace()).to_string();
+        if !t.is_empty() && !out.iter().any(|(o, _)| *o == t) {
+            out.push((t, reduced));
+        }
+    };
+    // `X (ex-Y)` and `X ex Y`: a vessel or company under its former name.
+    let (main, ex) = split_ex_name(&base);
+    push(main.clone(), false);
+    if let Some(ex) = ex {
+        push(ex, false);
+    }
+    if let Some(i) = main.find('(') {
+        let close = main[i..].find(')').map(|j| i + j);
+        let inner = &main[i + 1..close.unwrap_or(main.len())];
+        // `(Thailand)`, `(UK)`: a foreign subsidiary, not a note to drop.
+        let country = inner.split_whitespace().any(|w| COUNTRY_WORDS.contains(&w.to_lowercase().as_str()));
+        if !country {
+            let mut without = String::from(&main[..i]);
+            if let Some(j) = close {
+                without.push(' ');
+                without.push_str(&main[j + 1..]);
+            }
+            push(without, true);
+        }
+    }
+    if let Some(i) = main.find(',') {
+        let head = &main[..i];
+        if head.split_whitespace().count() >= 2 {
+            push(head.to_string(), true);
+        }
+    }
+    out
+}
+
+/// Labels a payment message puts before a party (`BENEFICIARY:`, `FIELD 59:`, `MESSRS.`) and
+/// notes after it (`c/o …`, `- Malindi Branch`, `(Kakamega Branch)`, `(… flag)`).
+pub fn strip_labels(name: &str) -> String {
+    let mut s = name.trim().to_string();
+    // A label is up to three words and a colon at the start.
+    if let Some(i) = s.find(':') {
+        let head = &s[..i];
+        if head.split_whitespace().count() <= 3 && !head.is_empty() && !s[i + 1..].starts_with('/') {
+            s = s[i + 1..].trim().to_string();
+        }
+    }
+    let lower = s.to_lowercase();
+    for prefix in ["messrs.", "messrs ", "m/s ", "attn "] {
+        if lower.starts_with(prefix) {
+            s = s[prefix.len()..].trim().to_string();
+            break;
+        }
+    }
+    let lower = s.to_lowercase();
+    if let Some(i) = lower.find(" c/o ").or_else(|| lower.find(" care of ")) {
+        s.truncate(i);
+    }
+    // Branch and flag notes, in parentheses or after a dash or comma.
+    let lower = s.to_lowercase();
+    for word in [" branch", " flag)", " office"] {
+        if let Some(end) = lower.find(word) {
+            let open = lower[..end].rfind(['(', ',']).or_else(|| lower[..end].rfind(" - "));
+            if let Some(start) = open {
+                let close = lower[end..].find(')').map_or(lower.len(), |j| end + j + 1);
+                let close =
+                    if word == " flag)" { close } else { close.max(end + word.len()).min(lower.len()) };
+                let mut t = s[..start].to_string();
+                t.push_str(&s[close..]);
+                s = t;
+                break;
+            }
+        }
+    }
+    s.trim().to_string()
+}
+
+fn split_ex_name(s: &str) -> (String, Option<String>) {
+    let lower = s.to_lowercase();
+    for pat in ["(ex-", "(ex ", "(f/k/a ", "(fka ", "(formerly "] {
+        if let Some(i) = lower.find(pat) {
+            let rest = &s[i + pat.len()..];
+            let end = rest.find(')').unwrap_or(rest.len());
+            let mut main = s[..i].to_string();
+            main.push_str(rest.get(end + 1..).unwrap_or(""));
+            return (main, Some(rest[..end].to_string()));
+        }
+    }
+    (s.to_string(), None)
+}
+
+/// Legal forms in scripts that are not romanised usefully, replaced by their Latin
+/// equivalent before transliteration. Longest first.
+const NATIVE_LEGAL: &[(&str, &str)] = &[
+    ("股份有限公司", " co ltd "),
+    ("有限责任公司", " llc "),
+    ("有限責任公司", " llc "),
+    ("有限公司", " co ltd "),
+    ("株式会社", " kabushiki kaisha "),
+    ("有限会社", " yugen kaisha "),
+    ("合同会社", " godo kaisha "),
+    ("주식회사", " jusik hoesa "),
+    ("(주)", " jusik hoesa "),
+    ("בע\"מ", " ltd "),
+    ("בע״מ", " ltd "),
+    ("ՍՊԸ", " llc "),
+    ("შპს", " llc "),
+    ("ကုမ္ပဏီလီမိတက်", " co ltd "),
+    ("公司", " co "),
+];
+
+/// Chinese business words whose English translation is what a Latin name carries (a
+/// romanisation of them would not meet it). Kept short on purpose: only words that are never
+/// a distinctive part of a name.
+const ZH_WORDS: &[(&str, &str)] = &[
+    ("交易所", " exchange "),
+    ("远洋", " ocean "),
+    ("航运", " shipping "),
+    ("精密", " precision "),
+    ("机械", " machinery "),
+    ("物流", " logistics "),
+    ("贸易", " trading "),
+    ("科技", " technology "),
+    ("国际", " international "),
+    ("集团", " group "),
+    ("控股", " holdings "),
+    ("投资", " investment "),
+    ("网络", " network "),
+    ("银行", " bank "),
+];
+
+/// Step 2: NFKC, lower case, native legal forms and Chinese business words to Latin.
+pub fn fold(s: &str) -> String {
+    let mut t: String = s.nfkc().collect();
+    if !t.is_ascii() {
+        // Before lower-casing: the table holds the forms as written (Armenian `ՍՊԸ`).
+        for (from, to) in NATIVE_LEGAL.iter().chain(ZH_WORDS) {
+            if t.contains(from) {
+                t = t.replace(from, to);
+            }
+        }
+    }
+    t.chars().flat_map(char::to_lowercase).collect()
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn is_abjad(c: char) -> bool {
+    matches!(c as u32, 0x0590..=0x05FF | 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// A raw token before classification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawToken {
+    /// Lower-case ASCII letters and digits.
+    pub text: String,
+    /// The Chinese character it came from.
+    pub han: Option<char>,
+    /// From an abjad script.
+    pub abjad: bool,
+    /// Followed by a dot in the original.
+    pub dot: bool,
+}
+
+/// Step 3: tokens. Chinese characters one pinyin syllable each, other scripts through
+/// `any_ascii`, apostrophes removed, other punctuation separating, runs of single letters
+/// joined.
+pub fn tokenize(s: &str) -> Vec<RawToken> {
+    use pinyin::ToPinyin;
+    let mut out: Vec<RawToken> = Vec::new();
+    let mut cur = RawToken { text: String::new(), han: None, abjad: false, dot: false };
+    let flush = |cur: &mut RawToken, out: &mut Vec<RawToken>, dot: bool| {
+        if !cur.text.is_empty() {
+            cur.dot = dot;
+            out.push(std::mem::replace(
+                cur,
+                RawToken { text: String::new(), han: None, abjad: false, dot: false },
+            ));
+        } else {
+            cur.abjad = false;
+        }
+    };
+    // Italian `F.lli` (fratelli) would otherwise split into `f` and `lli`.
+    let s = s.replace("f.lli", "fratelli");
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            cur.text.push(c.to_ascii_lowercase());
+        } else if matches!(c, '\'' | '’' | '`' | 'ʼ' | '‘' | '´' | 'ʻ') {
+            // An apostrophe joins: `O'Doyle` is `odoyle`, `d'Abidjan` `dabidjan`.
+        } else if is_han(c) {
+            flush(&mut cur, &mut out, false);
+            if let Some(p) = c.to_pinyin() {
+                out.push(RawToken { text: p.plain().to_string(), han: Some(c), abjad: false, dot: false });
+            }
+        } else if c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c) {
+            let ascii = any_ascii::any_ascii_char(c);
+            if is_abjad(c) {
+                cur.abjad = true;
+            }
+            for a in ascii.chars() {
+                if a.is_ascii_alphanumeric() {
+                    cur.text.push(a.to_ascii_lowercase());
+                } else if a == ' ' {
+                    flush(&mut cur, &mut out, false);
+                }
+                // `any_ascii` writes Arabic ʿayn and hamza as quote marks: dropped like
+                // apostrophes.
+            }
+        } else {
+            flush(&mut cur, &mut out, c == '.');
+        }
+    }
+    flush(&mut cur, &mut out, false);
+    join_single_letters(out)
+}
+
+/// `n k bansal` → `nk bansal`, `s a de c v` → `sa de cv`: initials and dotted legal forms are
+/// written with and without dots and spaces.
+fn join_single_letters(tokens: Vec<RawToken>) -> Vec<RawToken> {
+    let mut out: Vec<RawToken> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let single =
+            |t: &RawToken| t.han.is_none() && t.text.len() == 1 && t.text.as_bytes()[0].is_ascii_alphabetic();
+        let mut j = i;
+        while j < tokens.len() && single(&tokens[j]) {
+            j += 1;
+        }
+        if j - i >= 2 {
+            let text: String = tokens[i..j].iter().map(|t| t.text.as_str()).collect();
+            out.push(RawToken { text, han: None, abjad: false, dot: false });
+            i = j;
+        } else {
+            out.push(tokens[i].clone());
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Legal forms, as token sequences after [`tokenize`], with the countries where each is
+/// native (empty: used everywhere, including as the English translation of a local form).
+const LEGAL_FORMS: &[(&str, &[&str])] = &[
+    ("spolka z ograniczona odpowiedzialnoscia", &["pl"]),
+    ("spolka komandytowo akcyjna", &["pl"]),
+    ("spolka komandytowa", &["pl"]),
+    ("spolka jawna", &["pl"]),
+    ("korlatolt felelossegu tarsasag", &["hu"]),
+    ("public limited company", &["gb", "ie"]),
+    ("limited liability company", &[]),
+    ("commanditaire vennootschap", &["id", "nl"]),
+    ("perseroan terbatas", &["id"]),
+    ("sendirian berhad", &["my"]),
+    ("kabushiki kaisha", &["jp"]),
+    ("yugen kaisha", &["jp"]),
+    ("godo kaisha", &["jp"]),
+    ("jusik hoesa", &["kr"]),
+    ("societa cooperativa", &["it"]),
+    ("private limited", &["in", "pk"]),
+    ("pvt ltd", &["in", "pk"]),
+    ("pvt limited", &["in", "pk"]),
+    ("pty ltd", &["au", "za"]),
+    ("pty limited", &["au", "za"]),
+    ("pte ltd", &["sg"]),
+    ("sdn bhd", &["my"]),
+    ("sa de cv", &["mx"]),
+    ("s de rl", &["mx"]),
+    ("ltd sti", &["tr"]),
+    // `Sp. z o.o. S.K.A.`: the single letters of both forms run together.
+    ("sp zooska", &["pl"]),
+    ("sp zoo", &["pl"]),
+    ("sp j", &["pl"]),
+    ("sp k", &["pl"]),
+    ("fz llc", &["ae"]),
+    ("co ltd", &[]),
+    ("company limited", &[]),
+    ("incorporated", &["us", "ca", "ph"]),
+    ("corporation", &[]),
+    ("company", &[]),
+    ("limited", &[]),
+    ("ltd", &[]),
+    ("llc", &[]),
+    ("llp", &[]),
+    ("plc", &["gb", "ie"]),
+    ("inc", &["us", "ca", "ph"]),
+    ("corp", &[]),
+    ("co", &[]),
+    ("jsc", &[]),
+    ("pjsc", &[]),
+    ("est", &[]),
+    ("gmbh", &["de", "at", "ch"]),
+    ("ag", &["de", "at", "ch"]),
+    ("kg", &["de", "at"]),
+    ("ug", &["de"]),
+    ("ohg", &["de"]),
+    ("bv", &["nl", "be"]),
+    ("nv", &["nl", "be"]),
+    ("sarl", &["fr", "ci", "sn", "ml", "ma", "cm", "lu"]),
+    ("suarl", &["fr", "ci", "sn", "ml", "cm"]),
+    ("eurl", &["fr"]),
+    ("sas", &[]),
+    ("sa", &[]),
+    ("sac", &["pe"]),
+    ("saa", &["pe"]),
+    ("sl", &["es"]),
+    ("slu", &["es"]),
+    ("srl", &["it", "ro", "ar"]),
+    ("spa", &["it", "cl"]),
+    ("snc", &["it", "fr"]),
+    ("ltda", &["br", "pt", "co"]),
+    ("kft", &["hu"]),
+    ("zrt", &["hu"]),
+    ("ska", &["pl"]),
+    ("doo", &["si", "hr", "rs", "ba", "me"]),
+    ("dd", &["si", "hr", "ba"]),
+    ("ooo", &["ru"]),
+    ("zao", &["ru"]),
+    ("oao", &["ru"]),
+    ("pao", &["ru"]),
+    ("tov", &["ua"]),
+    ("fop", &["ua"]),
+    ("prat", &["ua"]),
+    ("chao", &["ua"]),
+    ("ip", &["ru", "by", "kz"]),
+    ("ou", &["ee"]),
+    ("as", &["ee", "no", "tr", "lv", "dk"]),
+    ("uab", &["lt"]),
+    ("oy", &["fi"]),
+    ("oyj", &["fi"]),
+    ("ab", &["se"]),
+    ("aps", &["dk"]),
+    ("kk", &["jp"]),
+    ("fze", &["ae"]),
+    ("fzco", &["ae"]),
+    ("pt", &["id"]),
+    ("cv", &["id", "nl"]),
+    ("bhd", &["my"]),
+    ("coop", &[]),
+    ("gie", &["fr", "ci", "sn"]),
+];
+
+/// Vessel-type prefixes (`MV`, `M/T`, `SS`) that a list may or may not write.
+const VESSEL_PREFIXES: &[&str] = &["mv", "mt", "ss", "tb", "nm", "msv", "mts", "fv", "my"];
+
+/// Words that carry no identity: conjunctions, articles and prepositions in the languages of
+/// the lists.
+const STOP_WORDS: &[&str] = &[
+    "and", "the", "of", "for", "et", "e", "y", "und", "i", "in", "de", "da", "do", "du", "des", "del",
+    "della", "di", "d", "la", "le", "les", "el", "al", "l", "van", "der", "den", "von", "wa", "c",
+];
+
+/// Common abbreviations of business words, written out.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("intl", "international"),
+    ("int", "international"),
+    ("svcs", "services"),
+    ("svc", "services"),
+    ("mgmt", "management"),
+    ("mgt", "management"),
+    ("assoc", "associates"),
+    ("assn", "association"),
+    ("bros", "brothers"),
+    ("mfg", "manufacturing"),
+    ("engg", "engineering"),
+    ("eng", "engineering"),
+    ("ind", "industria"),
+    ("inds", "industries"),
+    ("com", "comercio"),
+    ("cia", "compania"),
+    ("comm", "commendatore"),
+    ("commendator", "commendatore"),
+    ("dept", "department"),
+    ("natl", "national"),
+    ("tech", "technology"),
+    ("trdg", "trading"),
+    ("ent", "enterprises"),
+    ("grp", "group"),
+    ("hldgs", "holdings"),
+    ("invest", "investment"),
+    ("przeds", "przedsiebiorstwo"),
+    ("handl", "handlowe"),
+    ("ets", "etablissements"),
+    ("sped", "spedizioni"),
+    ("st", "saint"),
+];
+
+/// Number words and Roman numerals, as digits.
+const NUMBER_WORDS: &[(&str, &str)] = &[
+    ("one", "1"),
+    ("two", "2"),
+    ("three", "3"),
+    ("four", "4"),
+    ("five", "5"),
+    ("six", "6"),
+    ("seven", "7"),
+    ("eight", "8"),
+    ("nine", "9"),
+    ("ten", "10"),
+    ("first", "1"),
+    ("second", "2"),
+    ("third", "3"),
+    ("ii", "2"),
+    ("iii", "3"),
+    ("iv", "4"),
+    ("vi", "6"),
+    ("vii", "7"),
+    ("viii", "8"),
+    ("ix", "9"),
+    ("xi", "11"),
+    ("xii", "12"),
+];
+
+/// Country names, adjectives and codes that turn a name into a foreign sibling's
+/// (`Olvetra Polska`, `Lundqvist Hydraulics (UK)`).
+const COUNTRY_WORDS: &[&str] = &[
+    "uk",
+    "usa",
+    "us",
+    "canada",
+    "mexico",
+    "brasil",
+    "brazil",
+    "polska",
+    "poland",
+    "thailand",
+    "china",
+    "india",
+    "japan",
+    "korea",
+    "germany",
+    "deutschland",
+    "france",
+    "italia",
+    "italy",
+    "espana",
+    "spain",
+    "senegal",
+    "ghana",
+    "mali",
+    "nigeria",
+    "kenya",
+    "tanzania",
+    "uganda",
+    "singapore",
+    "malaysia",
+    "indonesia",
+    "vietnam",
+    "philippines",
+    "australia",
+    "europe",
+    "asia",
+    "africa",
+    "russia",
+    "turkey",
+    "emirates",
+    "dubai",
+    "hongkong",
+    "taiwan",
+    "t",
+    "k",
+    "mexicana",
+    "mexicano",
+    "brasileira",
+    "senegalaise",
+    "malienne",
+    "ivoirienne",
+    "ghaneenne",
+    "guineenne",
+];
+
+/// Words that describe a brand rather than name it (`币安交易所` is Binance).
+const DESCRIPTORS: &[&str] = &["exchange", "official", "global", "app", "platform"];
+
+/// Step 4: legal forms out, prefixes and stop words dropped, abbreviations, numerals, digits
+/// in words, countries.
+pub fn classify(raw: Vec<RawToken>) -> Normalized {
+    let mut n = Normalized::default();
+    let mut raw = raw;
+    // Vessel prefix at the start (`mv`, `m v` was already joined to `mv`).
+    if raw.len() > 1 && raw.first().is_some_and(|t| VESSEL_PREFIXES.contains(&t.text.as_str())) {
+        raw.remove(0);
+    }
+    let legal = legal_spans(&raw);
+    let mut i = 0;
+    let mut toks: Vec<Token> = Vec::with_capacity(raw.len());
+    while i < raw.len() {
+        if let Some(&(_, len, form, countries)) = legal.iter().find(|l| l.0 == i) {
+            n.legal.push(LegalForm { form, countries });
+            i += len;
+            continue;
+        }
+        let t = &raw[i];
+        i += 1;
+        n.compact.push_str(&t.text);
+        let mut text = t.text.as_str();
+        // `No. 8`, `No.3`: the number is what counts.
+        if (text == "no" || text == "nr")
+            && raw.get(i).is_some_and(|n| n.text.bytes().all(|b| b.is_ascii_digit()))
+        {
+            continue;
+        }
+        if t.han.is_none() && STOP_WORDS.contains(&text) && !(text == "i" && i == raw.len()) {
+            continue;
+        }
+        let mut kind = TokenKind::Word;
+        let mut owned: String;
+        if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| *a == text) {
+            text = full;
+        }
+        if let Some((_, d)) = NUMBER_WORDS.iter().find(|(w, _)| *w == text) {
+            text = d;
+        } else if text == "i" || (i == raw.len() && (text == "v" || text == "x")) {
+            // A lone Roman numeral at the end (`Sino Iron I`).
+            text = match text {
+                "i" => "1",
+                "v" => "5",
+                _ => "10",
+            };
+        }
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            kind = TokenKind::Number;
+            owned = text.trim_start_matches('0').to_string();
+            if owned.is_empty() {
+                owned.push('0');
+            }
+        } else {
+            owned = unleet(text);
+        }
+        if t.han.is_none() && COUNTRY_WORDS.contains(&owned.as_str()) {
+            kind = TokenKind::Country;
+        } else if DESCRIPTORS.contains(&owned.as_str()) {
+            kind = TokenKind::Descriptor;
+        }
+        toks.push(Token {
+            text: CompactString::new(&owned),
+            han: t.han,
+            abjad: t.abjad,
+            abbrev: t.dot,
+            kind,
+        });
+    }
+    n.tokens = toks;
+    n
+}
+
+/// The legal forms to take out: (start, length, form, countries). Only forms at the start
+/// or the end of the name (or in a chain of forms reaching either: `Sp. z o.o. Sp. k.`),
+/// and only if a word of three letters or more (or a Chinese character) is left: `Ou Yi`
+/// (pinyin of 欧易) is not an Estonian `OÜ` company called `Yi`.
+fn legal_spans(raw: &[RawToken]) -> Vec<(usize, usize, &'static str, &'static [&'static str])> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        match legal_form_at(raw, i) {
+            Some((len, form, countries)) => {
+                found.push((i, len, form, countries));
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+    let mut keep: Vec<(usize, usize, &'static str, &'static [&'static str])> = Vec::new();
+    let mut at = 0;
+    for f in &found {
+        if f.0 == at {
+            keep.push(*f);
+            at += f.1;
+        }
+    }
+    let mut end = raw.len();
+    for f in found.iter().rev() {
+        if f.0 + f.1 == end && !keep.contains(f) {
+            keep.push(*f);
+            end = f.0;
+        } else if f.0 + f.1 == end {
+            end = f.0;
+        }
+    }
+    let covered = |k: usize| keep.iter().any(|f| (f.0..f.0 + f.1).contains(&k));
+    let left = (0..raw.len())
+        .any(|k| !covered(k) && raw.get(k).is_some_and(|t| t.han.is_some() || t.text.len() >= 3));
+    if left { keep } else { Vec::new() }
+}
+
+fn legal_form_at(raw: &[RawToken], i: usize) -> Option<(usize, &'static str, &'static [&'static str])> {
+    let mut best: Option<(usize, &'static str, &'static [&'static str])> = None;
+    for &(form, countries) in LEGAL_FORMS {
+        let mut k = 0;
+        let mut ok = true;
+        for w in form.split(' ') {
+            match raw.get(i + k) {
+                Some(t) if t.han.is_none() && t.text == w => k += 1,
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok && best.is_none_or(|(l, _, _)| k > l) {
+            best = Some((k, form, countries));
+        }
+    }
+    best
+}
+
+/// Digits inside a word that starts with a letter are read as the letters they imitate
+/// (`b1nance` → `binance`, `0kx` stays a number-word as it starts with a digit).
+pub fn unleet(s: &str) -> String {
+    let b = s.as_bytes();
+    let leet = b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter().any(u8::is_ascii_digit)
+        && b.iter().filter(|c| c.is_ascii_alphabetic()).count() >= 3;
+    if !leet {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '7' => 't',
+            '8' => 'b',
+            other => other,
+        })
+        .collect()
+}
+
+/// A key that forgets the usual differences between romanisations of one name: doubled
+/// letters, `kh`/`h`, `ph`/`f`, `w`/`v`, `y`/`i`, `q`/`k`, `ck`/`k`, `ee`/`i`, `ou`/`u`,
+/// `zh`/`j` and a `j` inside a word as `y` (`Werchnjaja` = `Verkhnyaya`).
+///
+/// Hand-written: the phonetic crates (Soundex, Metaphone) collapse far more, so `Mining` and
+/// `Dining` or `Pier` and `Peer` would meet; this key only undoes spelling conventions.
+pub fn phonetic_key(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        let (emit, step): (&[u8], usize) = match (c, next) {
+            (b'k', Some(b'h')) => (b"h", 2),
+            // `ch` inside a word is the `kh` sound in German and Hebrew romanisations
+            // (`Rachamim` = `Rakhamim`, `Werchnjaja` = `Verkhnyaya`).
+            (b'c', Some(b'h')) if i > 0 && i + 2 < b.len() => (b"h", 2),
+            (b'p', Some(b'h')) => (b"f", 2),
+            (b'z', Some(b'h')) => (b"j", 2),
+            (b'c', Some(b'k')) => (b"k", 2),
+            (b'e', Some(b'e')) => (b"i", 2),
+            (b'o', Some(b'u')) => (b"u", 2),
+            (b'o', Some(b'w')) if b.get(i + 2).is_some_and(|c| !b"aeiou".contains(c)) => (b"u", 2),
+            (b't', Some(b'z')) | (b't', Some(b's')) => (b"c", 2),
+            (b'x', _) => (b"ks", 1),
+            (b'w', _) => (b"v", 1),
+            (b'y', _) => (b"i", 1),
+            (b'q', _) => (b"k", 1),
+            (b'j', _) if i > 0 => (b"i", 1),
+            _ => (std::slice::from_ref(&b[i]), 1),
+        };
+        for &e in emit {
+            // Doubled letters (after mapping) count once.
+            if out.last() != Some(&e) {
+                out.push(e);
+            }
+        }
+        i += step;
+    }
+    // Slavic endings: `-vich`, `-vitz`, `-wicz` (now `vih`/`vic`/`vicz`) are one; a final
+    // `-iy`/`-ii`/`-i` (now `i`) is often dropped (`Vasil` / `Vasilii`, Georgian `Spiriti`).
+    for (from, to) in [(&b"vicz"[..], &b"vic"[..]), (b"vih", b"vic"), (b"vich", b"vic")] {
+        if out.ends_with(from) {
+            out.truncate(out.len() - from.len());
+            out.extend_from_slice(to);
+        }
+    }
+    if out.len() >= 5 && out.last() == Some(&b'i') {
+        out.pop();
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The consonants an abjad spelling writes: `mhmd` for both `محمد` (any_ascii `mhmd`) and
+/// `Mohamed`. Vowels, the letters Arabic and Hebrew also use as vowels (`w`, `y`, `v`),
+/// and quote marks are dropped; `kh` is `k`; doubles count once.
+pub fn skeleton(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        let c = match c {
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w' | b'v' => continue,
+            b'k' if b.get(i) == Some(&b'h') => {
+                i += 1;
+                'k'
+            }
+            b'q' | b'c' => 'k',
+            other => other as char,
+        };
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(name: &str) -> Vec<String> {
+        normalize(name).iter().map(Normalized::text).collect()
+    }
+
+    fn main_text(name: &str) -> String {
+        normalize(name).first().map(Normalized::text).unwrap_or_default()
+    }
+
+    #[test]
+    fn case_diacritics_punctuation_and_spacing() {
+        assert_eq!(main_text("SARL Traoré Commerce"), main_text("sarl traore  commerce"));
+        assert_eq!(main_text("Kalčić Trgovina d.o.o."), "kalcic trgovina");
+        assert_eq!(main_text("Łączyńska Wytwórnia"), "laczynska wytwornia");
+        assert_eq!(main_text("Groupe Diarra Import-Export"), "groupe diarra import export");
+        assert_eq!(main_text("O'Doyle Grazing"), "odoyle grazing");
+        assert_eq!(main_text("N.K. Bansal & Co."), main_text("N K Bansal and Co"));
+        assert_eq!(main_text("ＢＩＮＡＮＣＥ"), "binance");
+    }
+
+    #[test]
+    fn legal_forms_are_taken_out_with_their_countries() {
+        for (a, b) in [
+            ("Anglo-Caribbean Co., Ltd.", "anglo caribbean"),
+            ("Fabjan Prevozi d. o. o.", "fabjan prevozi"),
+            ("Bursztynowa Przystań Sp. z o.o.", "bursztynowa przystan"),
+            ("BURSZTYNOWA PRZYSTAN SPOLKA Z OGRANICZONA ODPOWIEDZIALNOSCIA", "bursztynowa przystan"),
+            ("Rancho Vercel Importadora S.A. de C.V.", "rancho vercel importadora"),
+            ("Olvetra GmbH", "olvetra"),
+            ("深圳币安科技有限公司", "shen zhen bi an technology"),
+            ("株式会社霜月水産", "shuang yue shui chan"),
+            ("Tõrva Puidutöö OÜ", "torva puidutoo"),
+        ] {
+            assert_eq!(main_text(a), b, "{a}");
+        }
+        let n = normalize("Korvessa Industrial Sdn. Bhd.");
+        assert_eq!(n[0].legal[0].countries, &["my"]);
+        // A name that is only a legal form keeps it; a form in the middle stays a word.
+        assert_eq!(main_text("Limited"), "limited");
+        assert_eq!(main_text("Ou Yi"), "ou yi");
+        assert_eq!(
+            main_text("Alpina Trasporti S.a.s. di Qualizza Renzo & C."),
+            "alpina trasporti sas qualizza renzo"
+        );
+    }
+
+    #[test]
+    fn token_order_is_kept_for_the_scorer_to_ignore() {
+        assert_eq!(main_text("Keita Distribution SUARL"), main_text("SUARL Keita Distribution"));
+    }
+
+    #[test]
+    fn transliteration() {
+        assert_eq!(main_text("币安"), "bi an");
+        let t = &normalize("币安")[0].tokens;
+        assert_eq!(t[0].han, Some('币'));
+        assert_eq!(main_text("Владимир Путин"), "vladimir putin");
+        assert_eq!(main_text("Дмитрий Медведев"), "dmitriy medvedev");
+        assert_eq!(main_text("محمد علي"), "mhmd ly");
+        assert!(normalize("محمد علي")[0].tokens[0].abjad);
+        assert_eq!(main_text("Αλέξανδρος"), "alexandros");
+        assert_eq!(main_text("შპს კვინიკაძე მეტალი"), "kvinikadze metali");
+    }
+
+    #[test]
+    fn abbreviations_numbers_and_digits_in_words() {
+        assert_eq!(main_text("Harrowvane Intl Freight Svcs"), "harrowvane international freight services");
+        assert_eq!(main_text("Delancourt Bros. Mfg. Co."), "delancourt brothers manufacturing");
+        assert_eq!(main_text("Hoshikaze Maru No. 8"), "hoshikaze maru 8");
+        assert_eq!(main_text("Brasskey Shipping Three Inc."), "brasskey shipping 3");
+        assert_eq!(main_text("Seraphine Navigation IX S.A."), "seraphine navigation 9");
+        assert_eq!(main_text("Sino Iron I"), "sino iron 1");
+        assert_eq!(main_text("B1nance"), "binance");
+        assert_eq!(main_text("F.lli Brunaccini snc"), "fratelli brunaccini");
+        let n = normalize("Ind. e Com.");
+        assert!(n[0].tokens[0].abbrev);
+    }
+
+    #[test]
+    fn annotations_labels_and_variants() {
+        assert_eq!(texts("Ocean Pioneer (ex-Cape Diamond)"), ["ocean pioneer", "cape diamond"]);
+        assert_eq!(main_text("BENEFICIARY: Sarıkaya Hububat Ltd. Şti."), "sarikaya hububat");
+        assert_eq!(main_text("FIELD 59: BLACKWOOD CATTLE CO PTY LTD"), "blackwood cattle");
+        assert_eq!(main_text("MESSRS. BALTIC TIMBERLINE OU"), "baltic timberline");
+        assert_eq!(main_text("Coastline Agro Supplies Ltd - Malindi Branch"), "coastline agro supplies");
+        assert_eq!(main_text("Kisumu Lakeside Motors Ltd (Kakamega Branch)"), "kisumu lakeside motors");
+        assert_eq!(
+            main_text("HALVERSTONE SPIRIT V.214W (Marshall Islands flag)"),
+            "halverstone spirit v 214w"
+        );
+        assert_eq!(main_text("Rancho Vercel SA de CV c/o Aduanas Pedraza, Nuevo Laredo"), "rancho vercel");
+        assert_eq!(texts("MV Soja Paranaense, Santos"), ["soja paranaense santos", "soja paranaense"]);
+        assert!(normalize("MV Soja Paranaense, Santos")[1].reduced);
+        assert_eq!(main_text("M/T Ardrevan Pearl"), "ardrevan pearl");
+    }
+
+    #[test]
+    fn countries_are_marked() {
+        let n = normalize("Lundqvist Hydraulics (UK) Ltd.");
+        assert_eq!(n[0].tokens[2].kind, TokenKind::Country);
+    }
+
+    #[test]
+    fn phonetic_keys_undo_romanisation_only() {
+        assert_eq!(phonetic_key("levitsky"), phonetic_key("levitskiy"));
+        assert_eq!(phonetic_key("khouri"), phonetic_key("khoury"));
+        assert_eq!(phonetic_key("shabbir"), phonetic_key("shabir"));
+        assert_eq!(phonetic_key("shamji"), phonetic_key("shamjee"));
+        assert_eq!(phonetic_key("verkhnyaya"), phonetic_key("werchnjaja"));
+        assert_eq!(phonetic_key("zhelvinsky"), phonetic_key("jelvinskiy"));
+        assert_ne!(phonetic_key("mining"), phonetic_key("dining"));
+        assert_ne!(phonetic_key("pier"), phonetic_key("peer"));
+        assert_ne!(phonetic_key("jinqiao"), phonetic_key("yinqiao"));
+        assert_eq!(phonetic_key("rabinovich"), phonetic_key("rabinowitz"));
+        assert_eq!(phonetic_key("khotintsev"), phonetic_key("hotincev"));
+        assert_eq!(phonetic_key("vasil"), phonetic_key("vasilii"));
+        assert_eq!(phonetic_key("ekspres"), phonetic_key("express"));
+    }
+
+    #[test]
+    fn skeletons_bridge_abjad_spellings() {
+        assert_eq!(skeleton("mhmd"), skeleton("mohamed"));
+        assert_eq!(skeleton("khld"), skeleton("khaled"));
+        assert_eq!(skeleton("mhmwd"), skeleton("mahmoud"));
+        assert_eq!(skeleton("dvd"), skeleton("david"));
+    }
+
+    #[test]
+    fn nothing_left_is_no_form() {
+        assert!(normalize("--- ..").is_empty());
+        assert!(normalize("").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+
+    /// Every step on a corpus of hard names, as one readable table: a change in behaviour
+    /// shows as a diff (`INSTA_UPDATE=always cargo test -p sluice-screen` to accept one).
+    #[test]
+    fn normalisation_corpus() {
+        let names = [
+            "ANGLO-CARIBBEAN CO., LTD.",
+            "Zakłady Mięsne Wiśniewski Sp. z o.o. S.K.A.",
+            "Rancho Vercel Importadora S.A. de C.V. c/o Aduanas Pedraza, Nuevo Laredo",
+            "M.T. THONG NAWA 3 (Laem Chabang)",
+            "Star Voyager (ex-Southern Glory)",
+            "ORDERING CUSTOMER: KALLIOSAARI TRADING OY",
+            "Marrowby Chemicals (Thailand) Co., Ltd.",
+            "雾山精密机械股份有限公司",
+            "株式会社風松ホールディングス",
+            "새벽별물류 주식회사",
+            "«Ծատուրյան Շին» ՍՊԸ",
+            "ФОП Мороз Василь Іванович",
+            "عبد الله",
+            "Venkatadri Forgings & Engg. Works Pvt Ltd",
+            "Golden Lotus Investment No. 3 Ltd",
+            "OKX Global 欧易",
+        ];
+        let mut out = String::new();
+        for n in names {
+            out.push_str(n);
+            out.push('\n');
+            for f in normalize(n) {
+                let legal: Vec<&str> = f.legal.iter().map(|l| l.form).collect();
+                let keys: Vec<String> = f.tokens.iter().map(|t| phonetic_key(&t.text)).collect();
+                out.push_str(&format!(
+                    "  {}{} | legal {:?} | keys {:?}\n",
+                    f.text(),
+                    if f.reduced { " (reduced)" } else { "" },
+                    legal,
+                    keys
+                ));
+            }
+        }
+        insta::assert_snapshot!(out);
+    }
+}

@@ -1,0 +1,533 @@
+//! The scorer: how alike two normalised names are, in 0..1, and why.
+//!
+//! Tokens are aligned one to one, best pairs first (order does not matter); a token may also
+//! meet two or three neighbours written together (`Wirralong` = `Wirra long`, `Jinping` =
+//! `jin ping`). Each pair gets a similarity by the strongest rule that holds:
+//!
+//! | rule | similarity |
+//! |---|---|
+//! | same text (or, for two Chinese characters, the same character) | 1.0 |
+//! | same pinyin for a Chinese character and a Latin syllable | 0.98 |
+//! | same [`phonetic_key`](crate::normalize::phonetic_key) (`Levitsky` / `Levitskiy`) | 0.95 |
+//! | same [`skeleton`](crate::normalize::skeleton), one side from Arabic or Hebrew | 0.93 |
+//! | an abbreviation written with a dot (`Ind.` / `Industria`) | 0.92 |
+//! | one edit in a word of 8+ letters (a typo), two in 11+ | 0.90 / 0.86 |
+//! | an initial (`R.` / `Renzo`) | 0.85 |
+//! | otherwise Jaro-Winkler ≥ 0.85 of the phonetic keys: a *weak* match | 0.5–0.8 |
+//!
+//! Numbers must be equal, two different Chinese characters never meet, and a plural never
+//! meets its singular strongly (`Kartali` / `Kartallari`: sister ships).
+//!
+//! The score is the weighted Dice coefficient of the matched tokens, multiplied down for every
+//! token left unmatched on either side (a different, extra or missing word is what tells a
+//! sibling company from the listed one), for every weak match, for legal forms of two
+//! different jurisdictions (`GmbH` / `Sdn. Bhd.`) and, slightly, for a reduced form of a name
+//! (a clause or note dropped).
+
+use crate::normalize::{Normalized, Token, TokenKind, normalize, phonetic_key, skeleton};
+use compact_str::CompactString;
+
+/// A token made ready for comparison once, so comparing it against many is cheap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PToken {
+    /// The Latin form.
+    pub text: CompactString,
+    /// Its phonetic key.
+    pub key: CompactString,
+    /// Its consonant skeleton.
+    pub skel: CompactString,
+    /// The Chinese character it was read from.
+    pub han: Option<char>,
+    /// From an abjad script.
+    pub abjad: bool,
+    /// Written with a trailing dot.
+    pub abbrev: bool,
+    /// What it is.
+    pub kind: TokenKind,
+    /// The letters (a–z) of its key, one bit each: two words whose sets differ in more than
+    /// a few letters cannot be fuzzy matches, and this test is far cheaper than an edit
+    /// distance.
+    pub letters: u32,
+}
+
+fn letter_mask(s: &str) -> u32 {
+    s.bytes().filter(u8::is_ascii_lowercase).fold(0u32, |m, b| m | (1 << (b - b'a')))
+}
+
+impl PToken {
+    /// Prepares a token.
+    pub fn new(t: &Token) -> PToken {
+        let key = phonetic_key(&t.text);
+        PToken {
+            letters: letter_mask(&key),
+            key: CompactString::new(key),
+            skel: CompactString::new(skeleton(&t.text)),
+            text: t.text.clone(),
+            han: t.han,
+            abjad: t.abjad,
+            abbrev: t.abbrev,
+            kind: t.kind,
+        }
+    }
+}
+
+/// A name form made ready for comparison.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PName {
+    /// Its tokens.
+    pub tokens: Vec<PToken>,
+    /// The countries its legal forms are native to (empty: none, or only generic forms).
+    pub legal_countries: Vec<CompactString>,
+    /// Whether it has a legal form at all.
+    pub has_legal: bool,
+    /// A reduced form.
+    pub reduced: bool,
+    /// The name's letters and digits run together.
+    pub compact: CompactString,
+}
+
+impl PName {
+    /// Prepares a normalised form.
+    pub fn new(n: &Normalized) -> PName {
+        let mut legal_countries: Vec<CompactString> = Vec::new();
+        for l in &n.legal {
+            legal_countries.extend(l.countries.iter().map(|c| CompactString::new(c)));
+        }
+        PName {
+            tokens: n.tokens.iter().map(PToken::new).collect(),
+            legal_countries,
+            has_legal: !n.legal.is_empty(),
+            reduced: n.reduced,
+            compact: CompactString::new(&n.compact),
+        }
+    }
+
+    /// Every prepared form of a name.
+    pub fn all(name: &str) -> Vec<PName> {
+        normalize(name).iter().map(PName::new).collect()
+    }
+}
+
+/// How two tokens were found alike.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum How {
+    /// Same text or character.
+    Exact,
+    /// Chinese character and its pinyin.
+    Pinyin,
+    /// Same phonetic key.
+    Phonetic,
+    /// Same consonant skeleton (abjad).
+    Skeleton,
+    /// Same consonants, vowels spelt differently.
+    Vowels,
+    /// Abbreviation.
+    Abbreviation,
+    /// One or two edits in a long word.
+    Typo,
+    /// Initial.
+    Initial,
+    /// Written together on one side.
+    Joined,
+    /// Only roughly alike.
+    Weak,
+}
+
+impl How {
+    /// A short name for explanations.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Exact => "exact",
+            How::Pinyin => "pinyin",
+            How::Phonetic => "phonetic",
+            How::Skeleton => "skeleton",
+            How::Vowels => "vowels",
+            How::Abbreviation => "abbreviation",
+            How::Typo => "typo",
+            How::Initial => "initial",
+            How::Joined => "joined",
+            How::Weak => "weak",
+        }
+    }
+}
+
+/// One aligned pair of tokens (or of a token and two or three written together).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenMatch {
+    /// The query side.
+    pub query: String,
+    /// The entry side.
+    pub entry: String,
+    /// Which rule.
+    pub how: How,
+    /// Similarity.
+    pub sim: f64,
+}
+
+/// The score of a pair and why.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PairScore {
+    /// 0..1.
+    pub score: f64,
+    /// The aligned tokens.
+    pub matched: Vec<TokenMatch>,
+    /// Query tokens left unmatched.
+    pub unmatched_query: Vec<String>,
+    /// Entry tokens left unmatched.
+    pub unmatched_entry: Vec<String>,
+}
+
+const STRONG: f64 = 0.85;
+
+fn is_plural_of(long: &str, short: &str) -> bool {
+    long.len() > short.len()
+        && long.starts_with(short)
+        && matches!(&long[short.len()..], "s" | "es" | "lar" | "ler" | "lari" | "leri")
+}
+
+/// Similarity of two tokens and the rule that gave it (`None`: not alike).
+pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
+    if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
+        return (a.text == b.text).then_some((1.0, How::Exact));
+    }
+    match (a.han, b.han) {
+        (Some(x), Some(y)) => return (x == y).then_some((1.0, How::Exact)),
+        (Some(_), None) | (None, Some(_)) => return (a.text == b.text).then_some((0.98, How::Pinyin)),
+        (None, None) => {}
+    }
+    if a.text == b.text {
+        return Some((1.0, How::Exact));
+    }
+    let (la, lb) = (a.text.len(), b.text.len());
+    if is_plural_of(&a.text, &b.text) || is_plural_of(&b.text, &a.text) {
+        return Some((0.7, How::Weak));
+    }
+    if a.key == b.key {
+        return Some((0.95, How::Phonetic));
+    }
+    if (a.abjad || b.abjad) && !a.skel.is_empty() && a.skel == b.skel {
+        return Some((0.93, How::Skeleton));
+    }
+    // Vowels spelt differently in a longer word (`Abdalla` / `Abdulla`, `Qureshi` /
+    // `Quraishi`); short words differing in vowels are different words (`Pier` / `Peer`).
+    if la.min(lb) >= 6
+        && a.skel.len() >= 3
+        && a.skel == b.skel
+        && a.text.as_bytes()[0] == b.text.as_bytes()[0]
+    {
+        return Some((0.88, How::Vowels));
+    }
+    let prefix = |s: &PToken, l: &PToken| {
+        s.abbrev && s.text.len() >= 2 && l.text.len() > s.text.len() && l.text.starts_with(s.text.as_str())
+    };
+    if prefix(a, b) || prefix(b, a) {
+        return Some((0.92, How::Abbreviation));
+    }
+    if (la == 1 && b.text.starts_with(a.text.as_str())) || (lb == 1 && a.text.starts_with(b.text.as_str())) {
+        return Some((0.85, How::Initial));
+    }
+    if la.abs_diff(lb) > 3 || la.min(lb) < 3 || (a.letters ^ b.letters).count_ones() > 4 {
+        return None;
+    }
+    let d = strsim::levenshtein(&a.key, &b.key);
+    let long = la.min(lb);
+    // A typo rarely hits the first letter; a different first letter is another word
+    // (`Wrightstone` / `Rightstone`).
+    let same_start = a.key.as_bytes().first() == b.key.as_bytes().first();
+    if same_start && ((long >= 8 && d == 1) || (long >= 11 && d == 2)) {
+        return Some((if d == 1 { 0.9 } else { 0.86 }, How::Typo));
+    }
+    let jw = strsim::jaro_winkler(&a.key, &b.key);
+    // Below 0.85 two words are different words; above, still only "weak": a sibling's name
+    // is often one letter away (`Lixin` / `Lixing`).
+    (jw >= 0.85).then_some((0.5 + (jw - 0.85) * 2.0, How::Weak))
+}
+
+/// Scores two prepared forms, with the explanation.
+pub fn score_pair(q: &PName, e: &PName) -> PairScore {
+    score_inner(q, e, true)
+}
+
+/// Scores two prepared forms, without building the explanation (the search's inner loop).
+pub fn score_only(q: &PName, e: &PName) -> f64 {
+    score_inner(q, e, false).score
+}
+
+fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
+    let (nq, ne) = (q.tokens.len(), e.tokens.len());
+    if nq == 0 || ne == 0 {
+        return PairScore::default();
+    }
+    // Every alike pair, best first; small names, so n·m is cheap.
+    let mut pairs: Vec<(f64, How, usize, usize)> = Vec::with_capacity(nq * ne);
+    for (i, a) in q.tokens.iter().enumerate() {
+        for (j, b) in e.tokens.iter().enumerate() {
+            if let Some((s, how)) = token_sim(a, b) {
+                pairs.push((s, how, i, j));
+            }
+        }
+    }
+    pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.2.cmp(&y.2)).then(x.3.cmp(&y.3)));
+    let mut cov_q = vec![0.0f64; nq];
+    let mut cov_e = vec![0.0f64; ne];
+    let mut used_q = vec![false; nq];
+    let mut used_e = vec![false; ne];
+    let mut matched: Vec<TokenMatch> = Vec::new();
+    let mut weak = 0usize;
+    // Near-certain pairs first, then tokens written together, then the rest: an initial
+    // must not take `o` from `o doyle` before `odoyle` can meet both.
+    let split = pairs.iter().position(|p| p.0 < 0.95).unwrap_or(pairs.len());
+    for (phase, range) in [(0, 0..split), (1, split..pairs.len())] {
+        if phase == 1 {
+            join_runs(
+                &q.tokens,
+                &e.tokens,
+                &mut used_q,
+                &mut used_e,
+                &mut cov_q,
+                &mut cov_e,
+                &mut matched,
+                false,
+            );
+            join_runs(
+                &e.tokens,
+                &q.tokens,
+                &mut used_e,
+                &mut used_q,
+                &mut cov_e,
+                &mut cov_q,
+                &mut matched,
+                true,
+            );
+        }
+        for &(s, how, i, j) in &pairs[range] {
+            if used_q[i] || used_e[j] {
+                continue;
+            }
+            used_q[i] = true;
+            used_e[j] = true;
+            cov_q[i] = s;
+            cov_e[j] = s;
+            if s < STRONG {
+                weak += 1;
+            }
+            if !explain {
+                continue;
+            }
+            matched.push(TokenMatch {
+                query: q.tokens[i].text.to_string(),
+                entry: e.tokens[j].text.to_string(),
+                how,
+                sim: s,
+            });
+        }
+    }
+
+    // Weighted Dice: descriptors weigh a quarter.
+    let weight = |t: &PToken| if t.kind == TokenKind::Descriptor { 0.25 } else { 1.0 };
+    let covered = |ts: &[PToken], cov: &[f64]| ts.iter().zip(cov).map(|(t, c)| weight(t) * c).sum::<f64>();
+    let total = q.tokens.iter().chain(&e.tokens).map(weight).sum::<f64>();
+    let dice = (covered(&q.tokens, &cov_q) + covered(&e.tokens, &cov_e)) / total;
+    let mut score = dice;
+    // The same letters with spaces elsewhere (`EtsDiallo` / `Ets Diallo`): as good as a
+    // near-exact match, whatever the tokens made of it.
+    // Not between two Chinese names: their characters decide (`币安` is not `必安`).
+    let both_han = q.tokens.iter().any(|t| t.han.is_some()) && e.tokens.iter().any(|t| t.han.is_some());
+    let compact = q.compact.len() >= 4 && q.compact == e.compact && !both_han;
+    let mut unmatched_query = Vec::new();
+    let mut unmatched_entry = Vec::new();
+    for (t, used) in q.tokens.iter().zip(&used_q) {
+        if !used {
+            score *= if compact { 1.0 } else { unmatched_penalty(t) };
+            if explain {
+                unmatched_query.push(t.text.to_string());
+            }
+        }
+    }
+    for (t, used) in e.tokens.iter().zip(&used_e) {
+        if !used {
+            score *= if compact { 1.0 } else { unmatched_penalty(t) };
+            if explain {
+                unmatched_entry.push(t.text.to_string());
+            }
+        }
+    }
+    if compact && score < 0.95 {
+        score = 0.95;
+        matched.push(TokenMatch {
+            query: q.compact.to_string(),
+            entry: e.compact.to_string(),
+            how: How::Joined,
+            sim: 0.95,
+        });
+    } else {
+        for _ in 0..weak {
+            score *= 0.8;
+        }
+    }
+    if !q.legal_countries.is_empty()
+        && !e.legal_countries.is_empty()
+        && !q.legal_countries.iter().any(|c| e.legal_countries.contains(c))
+    {
+        score *= 0.75;
+    }
+    if q.reduced || e.reduced {
+        score *= 0.97;
+    }
+    PairScore { score: score.clamp(0.0, 1.0), matched, unmatched_query, unmatched_entry }
+}
+
+fn unmatched_penalty(t: &PToken) -> f64 {
+    match t.kind {
+        TokenKind::Number | TokenKind::Country => 0.7,
+        TokenKind::Word => 0.8,
+        TokenKind::Descriptor => 0.95,
+    }
+}
+
+/// Matches a token of `a` left alone with two or three neighbouring unmatched tokens of `b`
+/// written together (`wirralong` / `wirra long`).
+#[expect(clippy::too_many_arguments, reason = "one alignment step over both sides' state")]
+fn join_runs(
+    a: &[PToken],
+    b: &[PToken],
+    used_a: &mut [bool],
+    used_b: &mut [bool],
+    cov_a: &mut [f64],
+    cov_b: &mut [f64],
+    matched: &mut Vec<TokenMatch>,
+    swapped: bool,
+) {
+    for i in 0..a.len() {
+        if used_a[i] || a[i].text.len() < 3 {
+            continue;
+        }
+        'start: for j in 0..b.len() {
+            for len in 2..=4usize {
+                if j + len > b.len() || (j..j + len).any(|k| used_b[k]) {
+                    continue 'start;
+                }
+                let run = &b[j..j + len];
+                // Cheap test first: the run must start like the token and be about as long
+                // (this runs for every unmatched token of every candidate).
+                let run_len: usize = run.iter().map(|t| t.text.len()).sum();
+                let abjad = a[i].abjad || run.iter().any(|t| t.abjad);
+                if !abjad
+                    && (run_len.abs_diff(a[i].text.len()) > 2
+                        || run[0].text.as_bytes().first() != a[i].text.as_bytes().first())
+                {
+                    continue;
+                }
+                let text: String = run.iter().map(|t| t.text.as_str()).collect();
+                let sim = if text == a[i].text {
+                    0.95
+                } else if phonetic_key(&text) == a[i].key {
+                    0.92
+                } else if abjad && skeleton(&text) == a[i].skel {
+                    0.9
+                } else {
+                    continue;
+                };
+                used_a[i] = true;
+                cov_a[i] = sim;
+                for k in j..j + len {
+                    used_b[k] = true;
+                    cov_b[k] = sim;
+                }
+                let joined = run.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+                let (query, entry) =
+                    if swapped { (joined, a[i].text.to_string()) } else { (a[i].text.to_string(), joined) };
+                matched.push(TokenMatch { query, entry, how: How::Joined, sim });
+                break 'start;
+            }
+        }
+    }
+}
+
+/// The best score between any forms of two names (what a pairwise comparison reports).
+pub fn score_names(a: &str, b: &str) -> PairScore {
+    let (fa, fb) = (PName::all(a), PName::all(b));
+    best_of(&fa, &fb)
+}
+
+/// The best score between any of two sets of prepared forms.
+pub fn best_of(fa: &[PName], fb: &[PName]) -> PairScore {
+    let mut best = PairScore::default();
+    for x in fa {
+        for y in fb {
+            let s = score_pair(x, y);
+            if s.score > best.score {
+                best = s;
+            }
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(a: &str, b: &str) -> f64 {
+        score_names(a, b).score
+    }
+
+    #[test]
+    fn same_name_scores_one() {
+        assert!((s("Garantex Europe OU", "GARANTEX EUROPE OÜ") - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn token_order_does_not_matter() {
+        assert!(s("SUARL Keita Distribution", "Keita Distribution SUARL") > 0.99);
+        assert!(s("Putin Vladimir", "Vladimir Putin") > 0.99);
+    }
+
+    #[test]
+    fn siblings_fall_below_variants() {
+        let variant = s("Levitsky Packaging Solutions Ltd", "Levitskiy Packaging Solutions Ltd");
+        let sibling = s("Brennock Steel Tubes Ltd", "Brennock Steel Wires Ltd");
+        let near = s("Guangzhou Lixing Cosmetics Co., Ltd.", "Guangzhou Lixin Cosmetics Co., Ltd.");
+        let numbered = s("Marrowgate Leasing 3 Ltd", "Marrowgate Leasing 6 Ltd");
+        let foreign = s("Lundqvist Hydraulics Inc.", "Lundqvist Hydraulics (UK) Ltd.");
+        let jurisdiction = s("Korvessa Industrial GmbH", "Korvessa Industrial Sdn. Bhd.");
+        assert!(variant > 0.9, "{variant}");
+        for x in [sibling, near, numbered, foreign, jurisdiction] {
+            assert!(x < 0.8, "{x}");
+        }
+    }
+
+    #[test]
+    fn chinese_characters_meet_pinyin_but_not_homophones() {
+        assert!(s("币安", "Bi An") > 0.95);
+        assert!(s("币安", "BiAn") > 0.9);
+        assert!(s("币安", "必安") < 0.5);
+    }
+
+    #[test]
+    fn explanations_name_the_tokens() {
+        let p = score_names("Wirralong Downs Pty Ltd", "Wirra-long Downs Pty Ltd");
+        assert!(p.matched.iter().any(|m| m.how == How::Joined && m.entry == "wirra long"), "{p:?}");
+        let p = score_names("Haji Abdalla & Sons Ltd", "Haji Abdulla Hardware Ltd");
+        assert_eq!(p.unmatched_query, ["sons"]);
+        assert_eq!(p.unmatched_entry, ["hardware"]);
+    }
+
+    proptest::proptest! {
+        /// Any text: a score in 0..1, and a name with something to compare is itself.
+        #[test]
+        fn a_name_is_itself(a in "\\PC{0,40}", b in "[a-zA-Z .,&'()-]{0,30}") {
+            let x = score_names(&a, &b).score;
+            proptest::prop_assert!((0.0..=1.0).contains(&x));
+            if !PName::all(&a).is_empty() {
+                proptest::prop_assert!(score_names(&a, &a).score > 0.99, "{}", a);
+            }
+        }
+    }
+
+    #[test]
+    fn abjad_names_meet_their_romanisation() {
+        assert!(s("محمد علي", "Mohamed Ali") > 0.85);
+        assert!(s("خالد محمود", "Khaled Mahmoud") > 0.85);
+    }
+}
