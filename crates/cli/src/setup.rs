@@ -5,10 +5,12 @@
 use anyhow::{Context, bail};
 use sluice_core::ListEntry;
 use sluice_engine::lists::ListStore;
+use sluice_engine::policy::facts::NameScreener;
 use sluice_engine::policy::{self, Policy, Severity};
 use sluice_io::{Format, ReadItem, RecordReader};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The built-in list store's source.
 pub const DEFAULT_LISTS: &str = include_str!("../../../lists/default.csv");
@@ -30,9 +32,38 @@ fn read_entries(mut reader: RecordReader<ListEntry>, out: &mut Vec<ListEntry>) -
     Ok(())
 }
 
+/// The lists a deciding command runs with, and the fuzzy screener of an imported lists
+/// directory if one was given.
+pub struct Lists {
+    /// The list store.
+    pub store: ListStore,
+    /// The screening index of `--lists-dir`.
+    pub screener: Option<Arc<dyn NameScreener>>,
+}
+
+/// Loads list files and an imported lists directory (`sluice lists import`): the built-in
+/// lists unless files are given, plus the directory's entries, with the directory's
+/// screening index for `screen()`.
+pub fn load_lists_and_dir(paths: &[PathBuf], dir: Option<&Path>) -> anyhow::Result<Lists> {
+    let mut entries = read_list_files(paths)?;
+    let mut screener: Option<Arc<dyn NameScreener>> = None;
+    if let Some(d) = dir {
+        let ld = sluice_screen::store::ListsDir::new(d);
+        entries.extend(ld.entries().with_context(|| format!("cannot read the lists in {}", d.display()))?);
+        let s =
+            ld.screener().with_context(|| format!("cannot load the screening index in {}", d.display()))?;
+        screener = Some(Arc::new(s));
+    }
+    Ok(Lists { store: ListStore::new(entries, None)?, screener })
+}
+
 /// Loads list files (all or nothing: one bad row refuses the whole set, so a half-read list
 /// never goes live), or the built-in lists when `paths` is empty.
 pub fn load_lists(paths: &[PathBuf]) -> anyhow::Result<ListStore> {
+    Ok(ListStore::new(read_list_files(paths)?, None)?)
+}
+
+fn read_list_files(paths: &[PathBuf]) -> anyhow::Result<Vec<ListEntry>> {
     let mut entries = Vec::new();
     if paths.is_empty() {
         let reader = RecordReader::<ListEntry>::from_reader(
@@ -47,7 +78,7 @@ pub fn load_lists(paths: &[PathBuf]) -> anyhow::Result<ListStore> {
             .with_context(|| format!("cannot read lists {}", p.display()))?;
         read_entries(reader, &mut entries).with_context(|| format!("in lists {}", p.display()))?;
     }
-    Ok(ListStore::new(entries, None)?)
+    Ok(entries)
 }
 
 /// A policy's text and the name to show in diagnostics.

@@ -15,14 +15,15 @@
 //! The engine is deterministic: the same accounts, lists, policy and payments in the same
 //! order give byte-identical decisions. It reads no clock.
 
+use crate::features::{FeatureConfig, FeatureStore, Observed, Payment, party_key};
 use crate::lexicon::Lexicon;
 use crate::lists::{ListStore, scan_memo};
 use crate::policy::Policy;
 use crate::policy::facts::{
-    ExactNames, Facts, LocalTime, MemoFacts, NameScreener, PartyFeatures, ScreenCache, Side,
+    BestOf, ExactNames, Facts, LocalTime, MemoFacts, NameScreener, PartyFeatures, PaymentFacts, ScreenCache,
+    Side,
 };
 use crate::policy::reasons::ReasonCategory;
-use crate::windows::{AccountWindows, Direction};
 use foldhash::fast::FixedState;
 use sluice_core::time::{MICROS_PER_DAY, MICROS_PER_SEC};
 use sluice_core::{
@@ -173,7 +174,7 @@ pub struct Engine {
     screener: Arc<dyn NameScreener>,
     lexicon: &'static Lexicon,
     accounts: Arc<[Account]>,
-    windows: Vec<AccountWindows>,
+    features: FeatureStore,
     restrictions: FastMap<u32, Restrictions>,
     clock: LocalClock,
     hits: Vec<crate::lexicon::Hit<'static>>,
@@ -220,6 +221,10 @@ impl Engine {
             });
         }
         let lists_version = lists.version().into();
+        let features = FeatureStore::new(
+            &FeatureConfig { time_zone: policy.timezone.clone(), ..FeatureConfig::default() },
+            n,
+        );
         Ok(Engine {
             clock: LocalClock::new(policy.timezone.clone()),
             policy,
@@ -227,7 +232,7 @@ impl Engine {
             screener,
             lexicon,
             accounts,
-            windows: vec![AccountWindows::new(); n],
+            features,
             restrictions: FastMap::default(),
             hits: Vec::new(),
             fired: Vec::new(),
@@ -239,7 +244,10 @@ impl Engine {
 
     /// Uses `screener` for `screen()` in conditions (default: exact names).
     pub fn with_screener(mut self, screener: Arc<dyn NameScreener>) -> Self {
-        self.screener = screener;
+        // Exact matching over the engine's own list store stays underneath: a fuzzy index
+        // built from other sources need not cover every list the policy screens against.
+        let exact: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&self.lists));
+        self.screener = Arc::new(BestOf(vec![exact, screener]));
         self.screen_cache =
             RefCell::new(ScreenCache::new(self.accounts.len(), self.lists.list_names().count()));
         self
@@ -278,7 +286,7 @@ impl Engine {
 
     /// Heap bytes of the per-account behaviour state.
     pub fn state_bytes(&self) -> usize {
-        self.windows.iter().map(|w| std::mem::size_of::<AccountWindows>() + w.heap_bytes()).sum::<usize>()
+        self.features.bytes()
             + self.restrictions.capacity() * (std::mem::size_of::<(u32, Restrictions)>() + 1)
             + self.screen_cache.borrow().heap_bytes()
     }
@@ -289,6 +297,7 @@ impl Engine {
         idx: Option<u32>,
         payer: bool,
         accounts: &'a [Account],
+        features: Option<PartyFeatures>,
     ) -> Side<'a> {
         let party = if payer { &tx.payer } else { &tx.payee };
         let Some(i) = idx else {
@@ -301,33 +310,58 @@ impl Engine {
             };
         };
         let account = accounts.get(i as usize);
-        let totals = self.windows.get(i as usize).map(|w| w.totals(tx.ts)).unwrap_or_default();
-        let age_days =
-            account.map_or(0, |a| (tx.ts.as_micros() - a.created_at.as_micros()).max(0) / MICROS_PER_DAY);
         Side {
             id: party.as_str(),
             idx: Some(i),
             account,
-            features: PartyFeatures { totals, age_days },
+            features: features.unwrap_or_default(),
             restriction: self.restrictions.get(&i).map_or(AccountAction::None, |r| r.at(tx.ts)),
         }
+    }
+
+    /// Records the payment in both sides' features and returns them, this payment included.
+    fn observe(
+        &mut self,
+        tx: &Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+        accounts: &[Account],
+    ) -> Observed {
+        let side = |p: &sluice_core::Party, idx: Option<u32>| crate::features::Side {
+            account: idx,
+            key: party_key(p.as_str()),
+            created_at: idx.and_then(|i| accounts.get(i as usize)).map(|a| a.created_at),
+        };
+        self.features.observe(&Payment {
+            ts: tx.ts,
+            amount_minor: tx.amount.minor(),
+            payer: side(&tx.payer, payer),
+            payee: side(&tx.payee, payee),
+            device: tx.device_id.as_ref().map(|d| party_key(d.as_str())),
+        })
+    }
+
+    /// The features of an account at `now`, changing nothing (for the sweep and for
+    /// explanations).
+    pub fn features_at(&self, idx: u32, now: Timestamp) -> PartyFeatures {
+        let created = self.accounts.get(idx as usize).map(|a| a.created_at);
+        self.features.features_at(idx, now, created)
     }
 
     /// Decides on one admitted payment. `payer` / `payee` are the sides' account indices
     /// (`None` for `ext:` parties), as `AccountBook` assigned them.
     pub fn decide(&mut self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) -> Decision {
-        let amount = tx.amount.minor();
-        if let Some(w) = payer.and_then(|i| self.windows.get_mut(i as usize)) {
-            w.record(tx.ts, amount, Direction::Out);
-        }
-        if let Some(w) = payee.and_then(|i| self.windows.get_mut(i as usize)) {
-            w.record(tx.ts, amount, Direction::In);
-        }
         let accounts = Arc::clone(&self.accounts);
+        let obs = self.observe(tx, payer, payee, &accounts);
         let lists = Arc::clone(&self.lists);
         let policy = Arc::clone(&self.policy);
-        let payer_side = self.side(tx, payer, true, &accounts);
-        let payee_side = self.side(tx, payee, false, &accounts);
+        let payer_side = self.side(tx, payer, true, &accounts, obs.payer);
+        let payee_side = self.side(tx, payee, false, &accounts, obs.payee);
+        let observed = PaymentFacts {
+            round: obs.amount.round,
+            pegged: obs.amount.pegged,
+            accounts_on_device: obs.accounts_on_device,
+        };
         let local = self.clock.local(tx.ts);
 
         let memo_text = tx.memo.as_ref().map_or("", |m| m.as_str());
@@ -344,6 +378,7 @@ impl Engine {
             payer: payer_side,
             payee: payee_side,
             local,
+            observed,
             memo: &memo,
             lists: &lists,
             screener,

@@ -8,6 +8,7 @@
 //! (read by `sluice-io` or a server); time is always the payment's own `ts`.
 
 pub mod decide;
+pub mod features;
 pub mod lexicon;
 pub mod lists;
 pub mod policy;

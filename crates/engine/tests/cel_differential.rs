@@ -24,12 +24,13 @@ use sluice_core::{
     Account, AccountAction, AccountId, AccountKind, Channel, Country, Currency, DeviceId, Hostname, KycLevel,
     Mcc, Memo, Money, Party, Timestamp, Transaction, TxId,
 };
+use sluice_engine::features::Flow;
 use sluice_engine::lists::ListStore;
 use sluice_engine::policy::expr::{Condition, compile};
+use sluice_engine::policy::facts::PaymentFacts;
 use sluice_engine::policy::facts::{
     ExactNames, Facts, LocalTime, MemoFacts, PartyFeatures, ScreenCache, Side,
 };
-use sluice_engine::windows::{Totals, Window};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -118,11 +119,14 @@ impl E {
     }
 }
 
-const INT_FIELDS: &[&str] = &["tx.amount", "tx.hour", "tx.weekday"];
-const PARTY_INT: &[&str] = &["kyc", "mcc", "age_days"];
+const INT_FIELDS: &[&str] = &["tx.amount", "tx.hour", "tx.weekday", "tx.device_accounts"];
+const PARTY_INT: &[&str] = &["kyc", "mcc", "age_days", "devices", "counterparties"];
+const PARTY_DOUBLE: &[&str] = &["pass_through_24h", "pass_through_7d"];
+const WINDOW_INT: &[&str] = &["count", "sum", "new_count"];
+const WINDOW_DOUBLE: &[&str] = &["round_share", "pegged_share", "night_share", "new_share"];
 const STR_FIELDS: &[&str] = &["tx.id", "tx.currency", "tx.channel", "tx.memo", "tx.device", "tx.date"];
 const PARTY_STR: &[&str] = &["id", "kind", "name", "country", "website", "restriction"];
-const BOOL_FIELDS: &[&str] = &["tx.night", "tx.round"];
+const BOOL_FIELDS: &[&str] = &["tx.night", "tx.round", "tx.pegged"];
 const PARTY_BOOL: &[&str] = &["external", "merchant"];
 const WINDOWS: &[&str] = &["in_1h", "out_1h", "in_24h", "out_24h", "in_7d", "out_7d"];
 
@@ -265,17 +269,22 @@ impl Gen<'_> {
                 0 | 1 => E::leaf(int_lit(r.pick(INTS))),
                 2 => E::leaf(r.pick(INT_FIELDS)),
                 3 => E::leaf(format!("{}.{}", side(r), r.pick(PARTY_INT))),
-                _ => E::leaf(format!(
-                    "{}.{}.{}",
-                    side(r),
-                    r.pick(WINDOWS),
-                    if r.chance(1, 2) { "count" } else { "sum" }
-                )),
+                _ => {
+                    let w = r.pick(WINDOWS);
+                    // `distinct` exists for the 24h and 7d windows only.
+                    let f =
+                        if !w.ends_with("1h") && r.chance(1, 4) { "distinct" } else { r.pick(WINDOW_INT) };
+                    E::leaf(format!("{}.{w}.{f}", side(r)))
+                }
             },
-            T::Double => {
-                let d = r.pick(DOUBLES);
-                E::leaf(if d.starts_with('-') { format!("({d})") } else { d.to_string() })
-            }
+            T::Double => match r.below(4) {
+                0 => E::leaf(format!("{}.{}", side(r), r.pick(PARTY_DOUBLE))),
+                1 => E::leaf(format!("{}.{}.{}", side(r), r.pick(WINDOWS), r.pick(WINDOW_DOUBLE))),
+                _ => {
+                    let d = r.pick(DOUBLES);
+                    E::leaf(if d.starts_with('-') { format!("({d})") } else { d.to_string() })
+                }
+            },
             T::Str => match r.below(3) {
                 0 => E::leaf(str_lit(r.pick(STRS))),
                 1 => E::leaf(r.pick(STR_FIELDS)),
@@ -407,6 +416,7 @@ struct World {
     features: [PartyFeatures; 2],
     restrictions: [AccountAction; 2],
     local: LocalTime,
+    observed: PaymentFacts,
 }
 
 const NAMES: &[&str] = &["Zhang Wei", "张伟", "Ünal Öz", "Shop 🙂", "a", ""];
@@ -420,10 +430,11 @@ const RESTRICTIONS: &[AccountAction] = &[
     AccountAction::SuspendCollection,
 ];
 
-fn window(r: &mut Rng) -> Window {
-    let count = r.pick(&[0, 1, 2, 30, 1_000_000, u64::from(u32::MAX), u64::MAX]);
+fn window(r: &mut Rng) -> Flow {
+    let count = r.pick(&[0, 1, 2, 30, 1_000_000, u32::MAX]);
     let sum_minor = r.pick(&[0, 1, 100, 5_000_000, 99_999_999_999_999, i64::MAX as u64, u64::MAX]);
-    Window { count, sum_minor }
+    let mut part = || if count == 0 { 0 } else { r.pick(&[0, 1, count / 3, count]) };
+    Flow { count, sum_minor, round: part(), pegged: part(), night: part(), new_counterparty: part() }
 }
 
 fn world(r: &mut Rng) -> World {
@@ -476,12 +487,16 @@ fn world(r: &mut Rng) -> World {
     let mut features = [PartyFeatures::default(); 2];
     for (i, f) in features.iter_mut().enumerate() {
         if accounts[i].is_some() {
-            f.totals = Totals {
-                h1: [window(r), window(r)],
-                h24: [window(r), window(r)],
-                d7: [window(r), window(r)],
-            };
-            f.age_days = r.pick(&[0, 1, 6, 7, 365, 2250]);
+            f.h1 = [window(r), window(r)];
+            f.h24 = [window(r), window(r)];
+            f.d7 = [window(r), window(r)];
+            f.distinct_h24 = [r.pick(&[0, 3, 40]), r.pick(&[0, 3, 40])];
+            f.distinct_d7 = [r.pick(&[0, 3, 400]), r.pick(&[0, 3, 400])];
+            f.pass_through_h24_minor = r.pick(&[0, 1, f.h24[1].sum_minor / 2, f.h24[1].sum_minor]);
+            f.pass_through_d7_minor = r.pick(&[0, 1, f.d7[1].sum_minor / 2, f.d7[1].sum_minor]);
+            f.age_micros = Some(r.pick(&[0, 1, 6, 7, 365, 2250]) * 86_400_000_000 + r.pick(&[0, 5]));
+            f.devices = r.pick(&[0, 1, 3, u16::MAX]);
+            f.counterparties = r.pick(&[0, 1, 57_344]);
         }
     }
     let restrictions = [
@@ -491,7 +506,12 @@ fn world(r: &mut Rng) -> World {
     let mut date = [0u8; 10];
     date.copy_from_slice(r.pick(&["2026-03-01", "2021-02-19", "1999-12-31"]).as_bytes());
     let local = LocalTime { hour: r.below(24) as u8, weekday: 1 + r.below(7) as u8, date };
-    World { tx, accounts, features, restrictions, local }
+    let observed = PaymentFacts {
+        round: r.chance(1, 3),
+        pegged: r.chance(1, 3),
+        accounts_on_device: r.pick(&[0, 1, 4, u32::MAX]),
+    };
+    World { tx, accounts, features, restrictions, local, observed }
 }
 
 fn map(entries: Vec<(&str, Value)>) -> Value {
@@ -511,11 +531,6 @@ fn sat(v: u64) -> Value {
 fn cel_values(w: &World) -> [(&'static str, Value); 3] {
     let tx = &w.tx;
     let minor = tx.amount.minor();
-    let per_major = match tx.amount.currency_code() {
-        "JPY" => 1,
-        "KWD" => 1000,
-        _ => 100,
-    };
     let txv = map(vec![
         ("id", s(tx.tx_id.as_str())),
         ("amount", Value::Int(minor)),
@@ -527,13 +542,32 @@ fn cel_values(w: &World) -> [(&'static str, Value); 3] {
         ("weekday", Value::Int(i64::from(w.local.weekday))),
         ("date", s(std::str::from_utf8(&w.local.date).unwrap())),
         ("night", Value::Bool(w.local.hour < 6)),
-        ("round", Value::Bool(minor % (100 * per_major) == 0)),
+        ("round", Value::Bool(w.observed.round)),
+        ("pegged", Value::Bool(w.observed.pegged)),
+        ("device_accounts", Value::Int(i64::from(w.observed.accounts_on_device))),
     ]);
     let party = |i: usize| {
         let id = if i == 0 { tx.payer.as_str() } else { tx.payee.as_str() };
         let a = w.accounts[i].as_ref();
-        let t = &w.features[i].totals;
-        let win = |x: &Window| map(vec![("count", sat(x.count)), ("sum", sat(x.sum_minor))]);
+        let f = &w.features[i];
+        let share =
+            |part: u32, n: u32| Value::Float(if n == 0 { 0.0 } else { f64::from(part) / f64::from(n) });
+        let ratio = |part: u64, n: u64| Value::Float(if n == 0 { 0.0 } else { part as f64 / n as f64 });
+        let win = |x: &Flow, distinct: Option<u32>| {
+            let mut m = vec![
+                ("count", Value::Int(i64::from(x.count))),
+                ("sum", sat(x.sum_minor)),
+                ("new_count", Value::Int(i64::from(x.new_counterparty))),
+                ("round_share", share(x.round, x.count)),
+                ("pegged_share", share(x.pegged, x.count)),
+                ("night_share", share(x.night, x.count)),
+                ("new_share", share(x.new_counterparty, x.count)),
+            ];
+            if let Some(d) = distinct {
+                m.push(("distinct", Value::Int(i64::from(d))));
+            }
+            map(m)
+        };
         map(vec![
             ("id", s(id)),
             ("kind", s(a.map_or("external", |a| a.kind.as_str()))),
@@ -544,14 +578,18 @@ fn cel_values(w: &World) -> [(&'static str, Value); 3] {
             ("kyc", Value::Int(a.map_or(0, |a| i64::from(a.kyc_level.get())))),
             ("mcc", Value::Int(a.and_then(|a| a.mcc).map_or(0, |m| i64::from(m.get())))),
             ("website", s(a.and_then(|a| a.website.as_ref()).map_or("", |h| h.as_str()))),
-            ("age_days", Value::Int(w.features[i].age_days)),
+            ("age_days", Value::Int(f.age_micros.map_or(0, |a| a.max(0) / 86_400_000_000))),
+            ("devices", Value::Int(i64::from(f.devices))),
+            ("counterparties", Value::Int(i64::from(f.counterparties))),
+            ("pass_through_24h", ratio(f.pass_through_h24_minor, f.h24[1].sum_minor)),
+            ("pass_through_7d", ratio(f.pass_through_d7_minor, f.d7[1].sum_minor)),
             ("restriction", s(w.restrictions[i].as_str())),
-            ("in_1h", win(&t.h1[0])),
-            ("out_1h", win(&t.h1[1])),
-            ("in_24h", win(&t.h24[0])),
-            ("out_24h", win(&t.h24[1])),
-            ("in_7d", win(&t.d7[0])),
-            ("out_7d", win(&t.d7[1])),
+            ("in_1h", win(&f.h1[0], None)),
+            ("out_1h", win(&f.h1[1], None)),
+            ("in_24h", win(&f.h24[0], Some(f.distinct_h24[0]))),
+            ("out_24h", win(&f.h24[1], Some(f.distinct_h24[1]))),
+            ("in_7d", win(&f.d7[0], Some(f.distinct_d7[0]))),
+            ("out_7d", win(&f.d7[1], Some(f.distinct_d7[1]))),
         ])
     };
     [("tx", txv), ("payer", party(0)), ("payee", party(1))]
@@ -657,6 +695,7 @@ fn with_facts<R>(w: &World, f: impl FnOnce(&Facts<'_>) -> R) -> R {
         payer: sides[0],
         payee: sides[1],
         local: w.local,
+        observed: w.observed,
         memo: &memo,
         lists: &lists,
         screener: &screener,

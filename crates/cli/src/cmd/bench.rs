@@ -35,6 +35,9 @@ pub struct Args {
     /// Lists (default: built in).
     #[arg(long)]
     lists: Vec<PathBuf>,
+    /// A lists directory made by `sluice lists import` (entries and fuzzy screening index).
+    #[arg(long)]
+    lists_dir: Option<PathBuf>,
     /// Keep the simulated data here (default: a temporary directory, removed afterwards).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -63,7 +66,8 @@ fn load(dir: &std::path::Path) -> anyhow::Result<Loaded> {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let lists = Arc::new(setup::load_lists(&args.lists)?);
+    let loaded = setup::load_lists_and_dir(&args.lists, args.lists_dir.as_deref())?;
+    let lists = Arc::new(loaded.store);
     let policy = Arc::new(setup::load_policy(args.policy.as_deref(), &lists)?);
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -105,6 +109,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         for _ in 0..args.runs.max(1) {
             let mut engine =
                 Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&data.accounts))?;
+            if let Some(s) = &loaded.screener {
+                engine = engine.with_screener(Arc::clone(s));
+            }
             let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)?;
             let mut sink = 0u64;
             let started = Instant::now();

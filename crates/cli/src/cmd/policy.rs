@@ -77,8 +77,10 @@ pub fn run(cmd: &Command) -> anyhow::Result<ExitCode> {
                 "\npayer.<window>.<field> / payee.<window>.<field>, window one of {}",
                 windows.join(", ")
             )?;
-            for (n, _, doc) in schema::WINDOW_FIELDS {
-                writeln!(out, "  {n:<12} int     {doc}")?;
+            for (n, f, doc) in schema::WINDOW_FIELDS {
+                let ty = if f.is_double() { "double" } else { "int" };
+                let doc = doc.split_once(": ").map_or(*doc, |(_, d)| d);
+                writeln!(out, "  {n:<12} {ty:<7} {doc}")?;
             }
             writeln!(out, "\nfunctions")?;
             for (sig, doc) in schema::FUNCTIONS {
@@ -112,6 +114,7 @@ fn ty_tx(f: &schema::TxField) -> &'static str {
 fn ty_party(f: &schema::PartyField) -> &'static str {
     match f {
         schema::PartyField::Int(_) => "int",
+        schema::PartyField::Double(_) => "double",
         schema::PartyField::Bool(_) => "bool",
         schema::PartyField::Str(_) => "string",
     }

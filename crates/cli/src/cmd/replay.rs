@@ -30,6 +30,10 @@ pub struct Args {
     /// List files (default: the built-in lists).
     #[arg(long)]
     lists: Vec<PathBuf>,
+    /// A lists directory made by `sluice lists import`: its entries are added and its
+    /// fuzzy screening index serves `screen()` in conditions.
+    #[arg(long)]
+    lists_dir: Option<PathBuf>,
     /// Where to write the decisions (.ndjson; `-` for stdout).
     #[arg(long)]
     out: PathBuf,
@@ -44,7 +48,8 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let lists = Arc::new(setup::load_lists(&args.lists)?);
+    let loaded = setup::load_lists_and_dir(&args.lists, args.lists_dir.as_deref())?;
+    let lists = Arc::new(loaded.store);
     let policy = Arc::new(setup::load_policy(args.policy.as_deref(), &lists)?);
     let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
     if let Some(p) = &args.rejects {
@@ -57,6 +62,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
     .context("cannot read the accounts")?;
     let mut engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), accounts.into())?;
+    if let Some(s) = loaded.screener {
+        engine = engine.with_screener(s);
+    }
 
     let out: Box<dyn Write + Send> = if args.out.as_os_str() == "-" {
         Box::new(std::io::stdout())

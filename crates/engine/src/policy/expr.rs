@@ -518,6 +518,7 @@ impl Cx<'_> {
                 }
                 match schema::party_field(field).ok_or_else(|| unknown(self, Ty::Party))? {
                     PartyField::Int(g) => Node::Int(Code::Dyn(Box::new(move |f| Ok(g(f.side(role)))))),
+                    PartyField::Double(g) => Node::Double(Code::Dyn(Box::new(move |f| Ok(g(f.side(role)))))),
                     PartyField::Bool(g) => Node::Bool(Code::Dyn(Box::new(move |f| Ok(g(f.side(role)))))),
                     PartyField::Str(g) => {
                         Node::Str(SCode::Dyn(Box::new(move |f| Ok(Str::Borrowed(g(f.side(role)))))))
@@ -525,13 +526,28 @@ impl Cx<'_> {
                 }
             }
             Node::Window(role, w, d) => {
-                match schema::window_field(field).ok_or_else(|| unknown(self, Ty::Window))? {
-                    WindowField::Count => Node::Int(Code::Dyn(Box::new(move |f| {
-                        Ok(i64::try_from(f.side(role).features.window(w, d).count).unwrap_or(i64::MAX))
-                    }))),
-                    WindowField::Sum => Node::Int(Code::Dyn(Box::new(move |f| {
-                        Ok(i64::try_from(f.side(role).features.window(w, d).sum_minor).unwrap_or(i64::MAX))
-                    }))),
+                let wf = schema::window_field(field).ok_or_else(|| unknown(self, Ty::Window))?;
+                if wf == WindowField::Distinct && w == 0 {
+                    return Err(self.err(
+                        e,
+                        "distinct counterparties are kept for the 24h and 7d windows only",
+                        Some("use in_24h / out_24h / in_7d / out_7d".into()),
+                    ));
+                }
+                if wf.is_double() {
+                    Node::Double(Code::Dyn(Box::new(move |f| {
+                        Ok(match schema::read_window(f.side(role), w, d, wf) {
+                            schema::Value::Double(v) => v,
+                            schema::Value::Int(v) => v as f64,
+                        })
+                    })))
+                } else {
+                    Node::Int(Code::Dyn(Box::new(move |f| {
+                        Ok(match schema::read_window(f.side(role), w, d, wf) {
+                            schema::Value::Int(v) => v,
+                            schema::Value::Double(v) => v as i64,
+                        })
+                    })))
                 }
             }
             Node::Memo => match field {

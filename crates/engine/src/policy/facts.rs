@@ -4,7 +4,6 @@
 
 use crate::lexicon::{Category, Hit};
 use crate::lists::{ListId, ListStore, MemoRefs};
-use crate::windows::{Direction, Totals, Window};
 use sluice_core::{Account, AccountAction, Country, Transaction};
 
 /// The lexicon's categories in a fixed order, for per-category counters.
@@ -59,6 +58,16 @@ impl NameScreener for ExactNames {
     }
 }
 
+/// Several screeners as one: the best score of any. The engine keeps [`ExactNames`] over its
+/// own list store under a fuzzy screener whose index may not cover every list.
+pub struct BestOf(pub Vec<std::sync::Arc<dyn NameScreener>>);
+
+impl NameScreener for BestOf {
+    fn best(&self, name: &str, list: &str) -> f64 {
+        self.0.iter().map(|s| s.best(name, list)).fold(0.0, f64::max)
+    }
+}
+
 fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
@@ -70,26 +79,7 @@ fn fold(s: &str) -> String {
     out
 }
 
-/// Behaviour features of one side of a payment, as of this payment (included).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PartyFeatures {
-    /// Counts and sums per window and direction.
-    pub totals: Totals,
-    /// Whole days since the account was opened (0 for outside parties).
-    pub age_days: i64,
-}
-
-impl PartyFeatures {
-    /// The window `w` (0 = 1 h, 1 = 24 h, 2 = 7 d) in direction `d`.
-    pub fn window(&self, w: usize, d: Direction) -> Window {
-        let t = &self.totals;
-        match w {
-            0 => t.h1[d.index()],
-            1 => t.h24[d.index()],
-            _ => t.d7[d.index()],
-        }
-    }
-}
+pub use crate::features::PartyFeatures;
 
 /// One side of the payment.
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +101,17 @@ impl Side<'_> {
     pub fn country(&self) -> Option<Country> {
         self.account.map(|a| a.country)
     }
+}
+
+/// Facts about the payment itself from the feature store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PaymentFacts {
+    /// The amount is a multiple of the round unit (¥100).
+    pub round: bool,
+    /// The amount looks like a coin quantity × a USDT/CNY rate.
+    pub pegged: bool,
+    /// Distinct payer accounts seen on the payment's device, this one included.
+    pub accounts_on_device: u32,
 }
 
 /// The payment's time in the platform's zone.
@@ -177,6 +178,8 @@ pub struct Facts<'a> {
     pub memo: &'a MemoFacts<'a>,
     /// The list store in force.
     pub lists: &'a ListStore,
+    /// What the feature store saw of the payment itself (amount class, night, device).
+    pub observed: PaymentFacts,
     /// Name screening.
     pub screener: &'a dyn NameScreener,
     /// Screening results of accounts' names, per (account, list): names do not change

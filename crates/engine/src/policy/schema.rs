@@ -63,19 +63,76 @@ pub enum TxField {
 pub enum PartyField {
     /// An `int`.
     Int(fn(&Side<'_>) -> i64),
+    /// A `double`.
+    Double(fn(&Side<'_>) -> f64),
     /// A `bool`.
     Bool(fn(&Side<'_>) -> bool),
     /// A `string`.
     Str(for<'a> fn(&'a Side<'a>) -> &'a str),
 }
 
-/// A field of a window (`count`, `sum`).
+/// A field of a window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WindowField {
     /// Payments.
     Count,
     /// Minor units.
     Sum,
+    /// Share of round amounts.
+    RoundShare,
+    /// Share of pegged amounts.
+    PeggedShare,
+    /// Share made at local night.
+    NightShare,
+    /// Share whose counterparty was new to the account.
+    NewShare,
+    /// Payments whose counterparty was new to the account.
+    NewCount,
+    /// Distinct counterparties (24 h and 7 d only).
+    Distinct,
+}
+
+fn share_u64(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+}
+
+/// Reads a window field of a side: `None` when the window does not keep it.
+pub fn read_window(s: &Side<'_>, w: usize, d: Direction, f: WindowField) -> Value {
+    let feats = &s.features;
+    let flow = match w {
+        0 => feats.h1[d.index()],
+        1 => feats.h24[d.index()],
+        _ => feats.d7[d.index()],
+    };
+    match f {
+        WindowField::Count => Value::Int(i64::from(flow.count)),
+        WindowField::Sum => Value::Int(i64::try_from(flow.sum_minor).unwrap_or(i64::MAX)),
+        WindowField::RoundShare => Value::Double(flow.share(flow.round)),
+        WindowField::PeggedShare => Value::Double(flow.share(flow.pegged)),
+        WindowField::NightShare => Value::Double(flow.share(flow.night)),
+        WindowField::NewShare => Value::Double(flow.share(flow.new_counterparty)),
+        WindowField::NewCount => Value::Int(i64::from(flow.new_counterparty)),
+        WindowField::Distinct => Value::Int(i64::from(match w {
+            1 => feats.distinct_h24[d.index()],
+            _ => feats.distinct_d7[d.index()],
+        })),
+    }
+}
+
+/// A window field's value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    /// An int.
+    Int(i64),
+    /// A double.
+    Double(f64),
+}
+
+impl WindowField {
+    /// Whether the field is a `double` (else an `int`).
+    pub fn is_double(self) -> bool {
+        matches!(self, Self::RoundShare | Self::PeggedShare | Self::NightShare | Self::NewShare)
+    }
 }
 
 fn amount(f: &Facts<'_>) -> i64 {
@@ -112,10 +169,16 @@ pub const TX_FIELDS: &[(&str, TxField, &str)] = &[
     ("weekday", TxField::Int(|f| i64::from(f.local.weekday)), "local ISO weekday, 1 = Monday .. 7 = Sunday"),
     ("date", TxField::Str(date), "local date, YYYY-MM-DD (compare as a string)"),
     ("night", TxField::Bool(|f| f.local.night()), "local time in 00:00-06:00"),
+    ("round", TxField::Bool(|f| f.observed.round), "amount is a multiple of ¥100"),
     (
-        "round",
-        TxField::Bool(|f| f.tx.amount.minor() % (100 * f.tx.amount.currency().minor_per_major()) == 0),
-        "amount is a multiple of 100 major units",
+        "pegged",
+        TxField::Bool(|f| f.observed.pegged),
+        "amount looks like a coin quantity × a USDT/CNY rate (never when round)",
+    ),
+    (
+        "device_accounts",
+        TxField::Int(|f| i64::from(f.observed.accounts_on_device)),
+        "distinct payer accounts seen on this payment's device, this one included (0 without a device)",
     ),
 ];
 
@@ -161,7 +224,31 @@ pub const PARTY_FIELDS: &[(&str, PartyField, &str)] = &[
         "merchant category code (0 if none)",
     ),
     ("website", PartyField::Str(p_website), "merchant's website host (empty if none)"),
-    ("age_days", PartyField::Int(|s| s.features.age_days), "whole days since the account was opened"),
+    (
+        "age_days",
+        PartyField::Int(|s| s.features.age_micros.map_or(0, |a| a.max(0) / 86_400_000_000)),
+        "whole days since the account was opened (0 for outside parties)",
+    ),
+    (
+        "devices",
+        PartyField::Int(|s| i64::from(s.features.devices)),
+        "distinct devices the account has paid from",
+    ),
+    (
+        "counterparties",
+        PartyField::Int(|s| i64::from(s.features.counterparties)),
+        "counterparties the account remembers (either direction)",
+    ),
+    (
+        "pass_through_24h",
+        PartyField::Double(|s| s.features.pass_through_share_h24()),
+        "share of the last 24 h's outflow covered by inflow of the 2 h before it, 0..1",
+    ),
+    (
+        "pass_through_7d",
+        PartyField::Double(|s| share_u64(s.features.pass_through_d7_minor, s.features.d7[1].sum_minor)),
+        "the same over 7 days",
+    ),
     (
         "restriction",
         PartyField::Str(p_restriction),
@@ -181,8 +268,22 @@ pub const WINDOWS: &[(&str, usize, Direction)] = &[
 
 /// The fields of a window.
 pub const WINDOW_FIELDS: &[(&str, WindowField, &str)] = &[
-    ("count", WindowField::Count, "payments in the window, this one included"),
-    ("sum", WindowField::Sum, "their total in minor units"),
+    ("count", WindowField::Count, "int: payments in the window, this one included"),
+    ("sum", WindowField::Sum, "int: their total in minor units"),
+    ("round_share", WindowField::RoundShare, "double: share with a round amount (multiple of ¥100)"),
+    (
+        "pegged_share",
+        WindowField::PeggedShare,
+        "double: share whose amount looks like coin quantity × USDT/CNY rate",
+    ),
+    ("night_share", WindowField::NightShare, "double: share made at local night (00:00-06:00)"),
+    ("new_share", WindowField::NewShare, "double: share whose counterparty was new to the account"),
+    ("new_count", WindowField::NewCount, "int: payments whose counterparty was new to the account"),
+    (
+        "distinct",
+        WindowField::Distinct,
+        "int: distinct counterparties (24h and 7d windows only; approximate, see features)",
+    ),
 ];
 
 /// The functions: (signature, meaning). Checked by the compiler, listed for people.

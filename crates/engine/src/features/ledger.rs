@@ -1,0 +1,611 @@
+//! The time buckets of one account, packed into 16-bit units: what [`super::FeatureStore`]
+//! keeps of every payment (count, sum, and how many were round, pegged, at night, to a new
+//! counterparty), per direction, in UTC minute / hour / day buckets rolled up as time moves
+//! on — the scheme of [`crate::windows`], in about a third of the bytes.
+//!
+//! # A record
+//!
+//! A record is one bucket of one *stream*: money in, money out, or pass-through (the part of
+//! an outgoing payment covered by recent money in; see the parent module). Its key is
+//! 10 bits: the stream (2 bits) and a slot (8 bits) naming the bucket: minute `m` is slot
+//! `m mod 128`, hour `h` is `128 + h mod 64`, day `d` is `192 + d mod 16`. Every bucket held
+//! lies at most 70 minutes, 25 hours or 8 days before the account's newest minute, so the
+//! slot read back against that minute names one bucket.
+//!
+//! A record is a little-endian number over 3, 4 or 15 units, its first unit starting with a
+//! 2-bit tag and the key; then five counters (payments, round, pegged, night, new
+//! counterparty) and the sum:
+//!
+//! | kind | bytes | counters | sum | holds |
+//! |---|---|---|---|---|
+//! | small | 6 | 3 bits each | 21 bits | ≤ 7 payments, < ¥20,971.52 |
+//! | narrow | 8 | 5 bits each | 27 bits | ≤ 31 payments, < ¥1.34 M |
+//! | wide | 30 | 32 bits each | 64 bits | anything (saturating at `u32::MAX` / `u64::MAX`) |
+//!
+//! A record grows into the next kind when an addition no longer fits. On a simulated week of
+//! 100,000 accounts, 94 % of the records held at the end are small and 0.5 % wide.
+//!
+//! Records are not sorted: an account holds a dozen on average and every question reads
+//! them all anyway.
+
+use super::Stream;
+use sluice_core::admission::LATE_TOLERANCE_MICROS;
+use sluice_core::time::MICROS_PER_MINUTE;
+
+/// How far behind the newest minute a `now` may be and still be answered exactly.
+pub(crate) const GRACE_MINUTES: i64 = LATE_TOLERANCE_MICROS / MICROS_PER_MINUTE;
+const _: () = assert!(LATE_TOLERANCE_MICROS % MICROS_PER_MINUTE == 0);
+
+pub(crate) const MINUTES_PER_HOUR: i64 = 60;
+pub(crate) const MINUTES_PER_DAY: i64 = 1440;
+
+/// A record's storage unit.
+pub(crate) type Unit = u16;
+
+/// Layout of a record (see the module doc): the tag in the first unit's low 2 bits, the
+/// key in the next 10, then counters and the sum.
+const TAG_SMALL: u64 = 0;
+const TAG_NARROW: u64 = 1;
+const TAG_WIDE: u64 = 2;
+const KEY_MASK: u64 = (1 << 10) - 1;
+const SMALL_UNITS: usize = 3;
+const NARROW_UNITS: usize = 4;
+/// Units of a wide record.
+pub(crate) const WIDE_UNITS: usize = 15;
+
+/// The widths of a packed record: counter bits and sum bits.
+#[derive(Clone, Copy)]
+struct Packing {
+    counter: u32,
+    sum: u32,
+}
+
+const SMALL: Packing = Packing { counter: 3, sum: 21 };
+const NARROW: Packing = Packing { counter: 5, sum: 27 };
+// `decode` reads these with constant shifts.
+const _: () = assert!(SMALL.counter == 3 && SMALL.sum == 21 && NARROW.counter == 5 && NARROW.sum == 27);
+
+impl Packing {
+    fn fits(self, r: &Rec) -> bool {
+        let max = (1u32 << self.counter) - 1;
+        r.count.max(r.round).max(r.pegged).max(r.night).max(r.new) <= max && r.sum < 1u64 << self.sum
+    }
+
+    /// Tag, key, five counters, sum, from the low bits up.
+    fn pack(self, tag: u64, key: u16, r: &Rec) -> u64 {
+        let mut v = tag | (u64::from(key) & KEY_MASK) << 2;
+        let mut shift = 12;
+        for c in [r.count, r.round, r.pegged, r.night, r.new] {
+            v |= u64::from(c) << shift;
+            shift += self.counter;
+        }
+        v | r.sum << shift
+    }
+}
+
+/// Reads a packed record with `C`-bit counters and an `S`-bit sum (constants, so every
+/// shift is known at compile time).
+#[inline(always)]
+fn unpack<const C: u32, const S: u32>(v: u64) -> (u16, Rec) {
+    let mask = (1u64 << C) - 1;
+    let f = |k: u32| ((v >> (12 + k * C)) & mask) as u32;
+    let sum = (v >> (12 + 5 * C)) & ((1u64 << S) - 1);
+    (
+        ((v >> 2) & KEY_MASK) as u16,
+        Rec { count: f(0), round: f(1), pegged: f(2), night: f(3), new: f(4), sum },
+    )
+}
+
+const MINUTE_SLOTS: i64 = 128;
+const HOUR_SLOTS: i64 = 64;
+const DAY_SLOTS: i64 = 16;
+const HOUR_BASE: u16 = 128;
+const DAY_BASE: u16 = 192;
+
+/// Granularity of a bucket; a coarser tier compares greater.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Tier {
+    Minute,
+    Hour,
+    Day,
+}
+
+/// The contents of one bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Rec {
+    pub count: u32,
+    pub sum: u64,
+    pub round: u32,
+    pub pegged: u32,
+    pub night: u32,
+    pub new: u32,
+}
+
+impl Rec {
+    pub fn merge(&mut self, o: &Rec) {
+        self.count = self.count.saturating_add(o.count);
+        self.sum = self.sum.saturating_add(o.sum);
+        self.round = self.round.saturating_add(o.round);
+        self.pegged = self.pegged.saturating_add(o.pegged);
+        self.night = self.night.saturating_add(o.night);
+        self.new = self.new.saturating_add(o.new);
+    }
+
+    /// Units this record takes.
+    pub fn units(&self) -> usize {
+        if SMALL.fits(self) {
+            SMALL_UNITS
+        } else if NARROW.fits(self) {
+            NARROW_UNITS
+        } else {
+            WIDE_UNITS
+        }
+    }
+
+    /// Writes the record at the start of `out` (which has room for [`Rec::units`]).
+    fn encode(&self, key: u16, out: &mut [Unit]) {
+        let (v, n) = if SMALL.fits(self) {
+            (SMALL.pack(TAG_SMALL, key, self), SMALL_UNITS)
+        } else if NARROW.fits(self) {
+            (NARROW.pack(TAG_NARROW, key, self), NARROW_UNITS)
+        } else {
+            let head = TAG_WIDE | (u64::from(key) & KEY_MASK) << 2;
+            let tail = [
+                u64::from(self.count),
+                self.sum,
+                u64::from(self.round),
+                u64::from(self.pegged),
+                u64::from(self.night),
+                u64::from(self.new),
+            ];
+            let widths = [2usize, 4, 2, 2, 2, 2];
+            if let Some(o) = out.first_mut() {
+                *o = head as Unit;
+            }
+            let mut at = 1;
+            for (x, w) in tail.into_iter().zip(widths) {
+                for k in 0..w {
+                    if let Some(o) = out.get_mut(at + k) {
+                        *o = (x >> (16 * k)) as Unit;
+                    }
+                }
+                at += w;
+            }
+            return;
+        };
+        for (k, o) in out.iter_mut().take(n).enumerate() {
+            *o = (v >> (16 * k)) as Unit;
+        }
+    }
+}
+
+/// Reads `n` units from `at` as one little-endian number.
+#[inline(always)]
+fn read(units: &[Unit], at: usize, n: usize) -> Option<u64> {
+    let s = units.get(at..at + n)?;
+    Some(s.iter().rev().fold(0u64, |v, &u| v << 16 | u64::from(u)))
+}
+
+/// Reads the record at the start of `units`: its key, contents and length in units.
+#[inline(always)]
+pub(crate) fn decode(units: &[Unit]) -> Option<(u16, Rec, usize)> {
+    let &first = units.first()?;
+    match u64::from(first) & 3 {
+        TAG_SMALL => {
+            let &[a, b, c] = units.get(..SMALL_UNITS)? else { return None };
+            let v = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32;
+            let (k, r) = unpack::<3, 21>(v);
+            Some((k, r, SMALL_UNITS))
+        }
+        TAG_NARROW => {
+            let &[a, b, c, d] = units.get(..NARROW_UNITS)? else { return None };
+            let v = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32 | u64::from(d) << 48;
+            let (k, r) = unpack::<5, 27>(v);
+            Some((k, r, NARROW_UNITS))
+        }
+        _ => {
+            let key = ((u64::from(first) >> 2) & KEY_MASK) as u16;
+            let r = Rec {
+                count: read(units, 1, 2)? as u32,
+                sum: read(units, 3, 4)?,
+                round: read(units, 7, 2)? as u32,
+                pegged: read(units, 9, 2)? as u32,
+                night: read(units, 11, 2)? as u32,
+                new: read(units, 13, 2)? as u32,
+            };
+            Some((key, r, WIDE_UNITS))
+        }
+    }
+}
+
+pub(crate) fn make_key(stream: Stream, tier: Tier, start_minute: i64) -> u16 {
+    let slot = match tier {
+        Tier::Minute => start_minute.rem_euclid(MINUTE_SLOTS) as u16,
+        Tier::Hour => HOUR_BASE + start_minute.div_euclid(MINUTES_PER_HOUR).rem_euclid(HOUR_SLOTS) as u16,
+        Tier::Day => DAY_BASE + start_minute.div_euclid(MINUTES_PER_DAY).rem_euclid(DAY_SLOTS) as u16,
+    };
+    (stream as u16) << 8 | slot
+}
+
+pub(crate) fn stream_of(key: u16) -> usize {
+    usize::from(key >> 8)
+}
+
+/// The tier and absolute start minute of a key, read against the account's newest minute.
+#[inline(always)]
+pub(crate) fn start_of(key: u16, newest_minute: i64) -> (Tier, i64) {
+    let slot = key & 0xff;
+    let back = |now: i64, v: u16, n: i64| now - (now - i64::from(v)).rem_euclid(n);
+    if slot < HOUR_BASE {
+        (Tier::Minute, back(newest_minute, slot, MINUTE_SLOTS))
+    } else if slot < DAY_BASE {
+        let h = back(newest_minute.div_euclid(MINUTES_PER_HOUR), slot - HOUR_BASE, HOUR_SLOTS);
+        (Tier::Hour, h * MINUTES_PER_HOUR)
+    } else {
+        let d = back(newest_minute.div_euclid(MINUTES_PER_DAY), slot - DAY_BASE, DAY_SLOTS);
+        (Tier::Day, d * MINUTES_PER_DAY)
+    }
+}
+
+/// The oldest bucket of each tier that a window at an exact `now` can still reach.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Horizon {
+    minute: i64,
+    hour: i64,
+    day: i64,
+}
+
+impl Horizon {
+    pub fn new(newest_minute: i64) -> Self {
+        let t = newest_minute - GRACE_MINUTES;
+        Horizon {
+            minute: t - 59,
+            hour: t.div_euclid(MINUTES_PER_HOUR) - 23,
+            day: t.div_euclid(MINUTES_PER_DAY) - 6,
+        }
+    }
+
+    pub fn first_start(&self, tier: Tier) -> i64 {
+        match tier {
+            Tier::Minute => self.minute,
+            Tier::Hour => self.hour * MINUTES_PER_HOUR,
+            Tier::Day => self.day * MINUTES_PER_DAY,
+        }
+    }
+
+    /// The finest tier, no finer than `at_least`, whose bucket for minute `m` is still
+    /// reachable, with that bucket's start; `None` when no exact window reaches `m`.
+    pub fn place(&self, m: i64, at_least: Tier) -> Option<(Tier, i64)> {
+        if at_least == Tier::Minute && m >= self.minute {
+            return Some((Tier::Minute, m));
+        }
+        let hour = m.div_euclid(MINUTES_PER_HOUR);
+        if at_least <= Tier::Hour && hour >= self.hour {
+            return Some((Tier::Hour, hour * MINUTES_PER_HOUR));
+        }
+        let day = m.div_euclid(MINUTES_PER_DAY);
+        (day >= self.day).then_some((Tier::Day, day * MINUTES_PER_DAY))
+    }
+}
+
+/// The windows at one `now`, as inclusive ranges of bucket start minutes, and the span of
+/// hour buckets pass-through looks back over.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spans {
+    /// `[h1, h24, d7]`: window `w` holds buckets of tiers up to `w`. Each contains the one
+    /// before it, so a bucket of tier `t` inside window `t` is inside all its windows.
+    windows: [(i64, i64); 3],
+    pass: (i64, i64),
+}
+
+impl Spans {
+    pub fn new(now_minute: i64, pass_hours: i64) -> Self {
+        let span = |g: i64, len: i64| {
+            let b = now_minute.div_euclid(g) * g;
+            (b - (len - 1) * g, b + g - 1)
+        };
+        Spans {
+            windows: [span(1, 60), span(MINUTES_PER_HOUR, 24), span(MINUTES_PER_DAY, 7)],
+            pass: span(MINUTES_PER_HOUR, pass_hours),
+        }
+    }
+}
+
+/// Sums of bucket contents: `c` is payments, round, pegged, night, new counterparty. Wide
+/// enough that no sum of a list's records overflows; saturated when read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Fields {
+    pub c: [u64; 5],
+    pub sum: u128,
+}
+
+impl Fields {
+    #[inline(always)]
+    pub fn add(&mut self, r: &Rec) {
+        self.c[0] += u64::from(r.count);
+        self.c[1] += u64::from(r.round);
+        self.c[2] += u64::from(r.pegged);
+        self.c[3] += u64::from(r.night);
+        self.c[4] += u64::from(r.new);
+        self.sum += u128::from(r.sum);
+    }
+
+    #[inline]
+    fn plus(mut self, o: &Fields) -> Fields {
+        for (a, b) in self.c.iter_mut().zip(o.c) {
+            *a += b;
+        }
+        self.sum += o.sum;
+        self
+    }
+
+    #[inline]
+    fn minus(mut self, o: &Fields) -> Fields {
+        for (a, b) in self.c.iter_mut().zip(o.c) {
+            *a = a.saturating_sub(b);
+        }
+        self.sum = self.sum.saturating_sub(o.sum);
+        self
+    }
+
+    /// A counter, saturated to `u32`.
+    pub fn get(&self, k: usize) -> u32 {
+        self.c.get(k).map_or(0, |&x| u32::try_from(x).unwrap_or(u32::MAX))
+    }
+
+    /// The sum, saturated to `u64`.
+    pub fn sum(&self) -> u64 {
+        u64::try_from(self.sum).unwrap_or(u64::MAX)
+    }
+}
+
+/// What one pass over an account's records found.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Scan {
+    /// Every record, by stream and tier.
+    by_tier: [[Fields; 3]; 3],
+    /// `[window][stream]`: records a window of their tier would hold but `now`'s does not
+    /// (the rare ones in the grace zone, or later than `now`).
+    outside: [[Fields; 3]; 3],
+    /// Money in and out over the pass-through span.
+    span: [u128; 2],
+    /// Some record is below the new horizon.
+    pub stale: bool,
+    /// Where the records of the two keys looked for are.
+    pub found: [Option<Found>; 2],
+}
+
+impl Scan {
+    /// Adds a record of `stream`, `tier`, starting at `start`.
+    #[inline(always)]
+    pub fn add(&mut self, spans: &Spans, stream: usize, tier: Tier, start: i64, r: &Rec) {
+        let t = tier as usize;
+        let (Some(by_tier), Some(&(lo, hi))) = (self.by_tier.get_mut(stream), spans.windows.get(t)) else {
+            return;
+        };
+        if let Some(f) = by_tier.get_mut(t) {
+            f.add(r);
+        }
+        if start < lo || start > hi {
+            self.add_outside(spans, stream, t, start, r);
+        }
+        if tier <= Tier::Hour
+            && spans.pass.0 <= start
+            && start <= spans.pass.1
+            && let Some(x) = self.span.get_mut(stream)
+        {
+            *x += u128::from(r.sum);
+        }
+    }
+
+    #[cold]
+    fn add_outside(&mut self, spans: &Spans, stream: usize, t: usize, start: i64, r: &Rec) {
+        for (w, &(lo, hi)) in spans.windows.iter().enumerate().skip(t) {
+            if (start < lo || start > hi)
+                && let Some(f) = self.outside.get_mut(w).and_then(|x| x.get_mut(stream))
+            {
+                f.add(r);
+            }
+        }
+    }
+
+    /// `[h1, h24, d7]` of `stream`.
+    #[inline]
+    pub fn windows(&self, stream: usize) -> [Fields; 3] {
+        let t = self.by_tier.get(stream).copied().unwrap_or_default();
+        let o = |w: usize| self.outside.get(w).and_then(|x| x.get(stream)).copied().unwrap_or_default();
+        [t[0].minus(&o(0)), t[0].plus(&t[1]).minus(&o(1)), t[0].plus(&t[1]).plus(&t[2]).minus(&o(2))]
+    }
+
+    /// Money in minus money out over the pass-through span, at least 0.
+    pub fn unspent(&self) -> u64 {
+        u64::try_from(self.span[0].saturating_sub(self.span[1])).unwrap_or(u64::MAX)
+    }
+}
+
+/// One pass over the records `units`, read against `newest_minute`: totals for `spans`,
+/// whether any record is below `horizon`, and where the records of `keys` are.
+#[inline]
+pub(crate) fn scan(
+    units: &[Unit],
+    newest_minute: i64,
+    spans: &Spans,
+    horizon: &Horizon,
+    keys: [u16; 2],
+) -> Scan {
+    let mut out = Scan::default();
+    let first =
+        [horizon.first_start(Tier::Minute), horizon.first_start(Tier::Hour), horizon.first_start(Tier::Day)];
+    let mut at = 0;
+    while let Some((k, r, n)) = units.get(at..).and_then(decode) {
+        let (tier, start) = start_of(k, newest_minute);
+        out.add(spans, stream_of(k), tier, start, &r);
+        out.stale |= first.get(tier as usize).is_some_and(|&f| start < f);
+        if k == keys[0] {
+            out.found[0] = Some(Found { at, words: n });
+        } else if k == keys[1] {
+            out.found[1] = Some(Found { at, words: n });
+        }
+        at += n;
+    }
+    out
+}
+
+/// A growable region of words at the front of an account's storage: the records. The
+/// caller owns the storage; these functions only see the record region `words[..len]` and
+/// the free words after it.
+pub(crate) struct Records<'a> {
+    pub words: &'a mut [Unit],
+    pub len: usize,
+}
+
+/// Where a key's record is: its first word and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub at: usize,
+    pub words: usize,
+}
+
+impl Records<'_> {
+    /// Where the records of both `keys` are, in one pass.
+    pub fn find2(&self, keys: [u16; 2]) -> [Option<Found>; 2] {
+        let mut out = [None; 2];
+        let mut i = 0;
+        while let Some(&first) = self.words.get(i).filter(|_| i < self.len) {
+            let n = match u64::from(first) & 3 {
+                TAG_SMALL => SMALL_UNITS,
+                TAG_NARROW => NARROW_UNITS,
+                _ => WIDE_UNITS,
+            };
+            let k = ((u64::from(first) >> 2) & KEY_MASK) as u16;
+            if k == keys[0] {
+                out[0] = Some(Found { at: i, words: n });
+            } else if k == keys[1] {
+                out[1] = Some(Found { at: i, words: n });
+            }
+            i += n;
+        }
+        out
+    }
+
+    pub fn find(&self, key: u16) -> Option<Found> {
+        let mut i = 0;
+        while i < self.len {
+            let &first = self.words.get(i)?;
+            let n = match u64::from(first) & 3 {
+                TAG_SMALL => SMALL_UNITS,
+                TAG_NARROW => NARROW_UNITS,
+                _ => WIDE_UNITS,
+            };
+            if (u64::from(first) >> 2) & KEY_MASK == u64::from(key) {
+                return Some(Found { at: i, words: n });
+            }
+            i += n;
+        }
+        None
+    }
+
+    /// Words needed to add `add` to the record `found` (or as a new record).
+    pub fn extra_words(&self, found: Option<Found>, add: &Rec) -> usize {
+        match found {
+            Some(f) => {
+                let mut r = self.read(f);
+                r.merge(add);
+                r.units().saturating_sub(f.words)
+            }
+            None => add.units(),
+        }
+    }
+
+    pub fn read(&self, f: Found) -> Rec {
+        self.words.get(f.at..self.len).and_then(decode).map(|(_, r, _)| r).unwrap_or_default()
+    }
+
+    /// Adds `add` to the record of `key` at `found` or appends one. The caller has made room
+    /// for [`Records::extra_words`] words after `len`.
+    pub fn add(&mut self, key: u16, found: Option<Found>, add: &Rec) {
+        match found {
+            Some(f) => {
+                let mut r = self.read(f);
+                r.merge(add);
+                let grow = r.units().saturating_sub(f.words);
+                if grow > 0 {
+                    // Narrow to wide: shift the rest of the records right.
+                    if let Some(tail) = self.words.get_mut(f.at + f.words..self.len + grow) {
+                        tail.rotate_right(grow);
+                    }
+                    self.len += grow;
+                }
+                if let Some(out) = self.words.get_mut(f.at..) {
+                    r.encode(key, out);
+                }
+            }
+            None => {
+                if let Some(out) = self.words.get_mut(self.len..) {
+                    add.encode(key, out);
+                }
+                self.len += add.units();
+            }
+        }
+    }
+
+    /// Takes out every record below `horizon` (read against `old_minute`), compacting the
+    /// rest, and pushes the moved ones with their new keys to `moved` (dropped ones vanish).
+    pub fn take_stale(&mut self, old_minute: i64, horizon: &Horizon, moved: &mut Vec<(u16, Rec)>) {
+        let (mut i, mut keep) = (0, 0);
+        while let Some((k, r, n)) = self.words.get(i..self.len).and_then(decode) {
+            let (tier, start) = start_of(k, old_minute);
+            if start < horizon.first_start(tier) {
+                let stream = match stream_of(k) {
+                    0 => Stream::In,
+                    1 => Stream::Out,
+                    _ => Stream::Pass,
+                };
+                if let Some((to, to_start)) = horizon.place(start, tier) {
+                    moved.push((make_key(stream, to, to_start), r));
+                }
+            } else {
+                if keep != i {
+                    self.words.copy_within(i..i + n, keep);
+                }
+                keep += n;
+            }
+            i += n;
+        }
+        self.len = keep;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rec() -> impl Strategy<Value = Rec> {
+        let c = prop_oneof![0u32..=7, 0u32..=31, 0u32..=u32::MAX];
+        let sum = prop_oneof![0u64..1 << 21, 0u64..1 << 27, 0u64..=u64::MAX];
+        (c.clone(), sum, c.clone(), c.clone(), c.clone(), c)
+            .prop_map(|(count, sum, round, pegged, night, new)| Rec { count, sum, round, pegged, night, new })
+    }
+
+    proptest! {
+        #[test]
+        fn records_round_trip(r in rec(), key in 0u16..1024) {
+            let mut w = [0 as Unit; WIDE_UNITS];
+            r.encode(key, &mut w);
+            let (k, back, n) = decode(&w).unwrap();
+            prop_assert_eq!((k, back, n), (key, r, r.units()));
+        }
+    }
+
+    #[test]
+    fn small_buckets_take_three_units() {
+        let r = Rec { count: 7, sum: (1 << 21) - 1, round: 7, pegged: 0, night: 7, new: 7 };
+        assert_eq!(r.units(), 3);
+        assert_eq!(Rec { count: 8, ..r }.units(), 4);
+        assert_eq!(Rec { sum: 1 << 21, ..r }.units(), 4);
+        assert_eq!(Rec { count: 31, sum: (1 << 27) - 1, ..r }.units(), 4);
+        assert_eq!(Rec { count: 32, ..r }.units(), 15);
+        assert_eq!(Rec { sum: 1 << 27, ..r }.units(), 15);
+    }
+}
