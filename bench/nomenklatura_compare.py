@@ -7,7 +7,9 @@ minimum score) and pair-scoring speed.
 
 Installs nomenklatura into a virtualenv (bench/.venv by default, git-ignored) on first use,
 then re-runs itself inside it. Sluice's scores come from
-`cargo run --release -p sluice-screen --example quality -- DIR --scores`.
+`cargo run --release -p sluice-screen --example quality -- DIR --scores`, with the half of
+the cascade file each pair is in: Sluice is tuned on the `tuning` half only, so every figure
+is reported for the tuning half, the held-out half and the whole file.
 """
 
 import argparse
@@ -122,6 +124,8 @@ def main() -> None:
     ).stdout
     rows = list(csv.DictReader(out.splitlines()))
     sl = [(float(r["score"]), cascade[int(r["index"])][3]) for r in rows if r["file"] == "cascade"]
+    # The split Sluice tunes on: `tuning` or `held-out` per pair (a hash of the two names).
+    half = [r.get("half", "") for r in rows if r["file"] == "cascade"]
     sl_cross = [float(r["score"]) for r in rows if r["file"] == "cross"]
     speed = subprocess.run(
         ["cargo", "run", "--release", "-q", "-p", "sluice-screen", "--example", "quality", "--", str(peers)],
@@ -129,15 +133,19 @@ def main() -> None:
     ).stdout
     sl_rate = next((float(l.split()[2]) for l in speed.splitlines() if l.startswith("pair scoring:")), float("nan"))
 
-    print(f"watchman_cascade_name_pairs.csv ({len(cascade)} pairs)")
-    line("sluice at 0.85", metrics(sl, args.sluice_threshold), args.sluice_threshold)
-    m, t = best(sl)
-    line("sluice at its best threshold", m, t)
-    line("nomenklatura logic-v1 at 0.70", metrics(nk, 0.70), 0.70)
-    m, t = best(nk)
-    line("nomenklatura logic-v1 at best", m, t)
-    m, t = best([(w, truth) for (_, _, _, truth, w) in cascade])
-    line("watchman at its best threshold", m, t)
+    wm = [(w, truth) for (_, _, _, truth, w) in cascade]
+    for name, keep in [("tuning half", "tuning"), ("held-out half", "held-out"), ("all", None)]:
+        pick = lambda xs: [x for x, h in zip(xs, half) if keep is None or h == keep]
+        s_, n_, w_ = pick(sl), pick(nk), pick(wm)
+        print(f"\nwatchman_cascade_name_pairs.csv, {name} ({len(s_)} pairs)")
+        line("sluice at 0.85", metrics(s_, args.sluice_threshold), args.sluice_threshold)
+        m, t = best(s_)
+        line("sluice at its best threshold", m, t)
+        line("nomenklatura logic-v1 at 0.70", metrics(n_, 0.70), 0.70)
+        m, t = best(n_)
+        line("nomenklatura logic-v1 at best", m, t)
+        m, t = best(w_)
+        line("watchman at its best threshold", m, t)
     print(f"\nwatchman_cross_script_pairs.csv ({len(cross)} pairs) reaching their minimum score:")
     print(f"  sluice       {sum(s >= m for s, (_, _, m) in zip(sl_cross, cross))}")
     print(f"  nomenklatura {sum(s >= m for s, (_, _, m) in zip(nk_cross, cross))}")

@@ -3,9 +3,12 @@
 //! `cargo run --release -p sluice-screen --example quality [-- DIR [--scores] [--show]]`
 //!
 //! DIR defaults to `../shared/data/peers`. `--scores` prints one CSV row per pair instead
-//! (`file,index,score`; what `bench/nomenklatura_compare.py` reads); `--show` prints every
-//! pair, not only the misses.
-use sluice_screen::eval::{DEFAULT_THRESHOLD, Metrics, read_cascade, read_cross_script, score_cascade};
+//! (`file,index,score,half`; what `bench/nomenklatura_compare.py` reads); `--show` prints
+//! every pair, not only the misses. The cascade pairs are reported on their tuning half,
+//! their held-out half ([`held_out`]) and whole.
+use sluice_screen::eval::{
+    DEFAULT_THRESHOLD, Metrics, held_out, read_cascade, read_cross_script, score_cascade,
+};
 use sluice_screen::score::score_names;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -21,12 +24,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cross = read_cross_script(&dir.join("watchman_cross_script_pairs.csv"))?;
     let scored = score_cascade(&pairs);
     if scores_only {
-        println!("file,index,score");
-        for (i, (s, _)) in scored.iter().enumerate() {
-            println!("cascade,{i},{s:.4}");
+        println!("file,index,score,half");
+        for (i, ((s, _), p)) in scored.iter().zip(&pairs).enumerate() {
+            println!("cascade,{i},{s:.4},{}", if held_out(&p.a, &p.b) { "held-out" } else { "tuning" });
         }
         for (i, c) in cross.iter().enumerate() {
-            println!("cross,{i},{:.4}", score_names(&c.query, &c.expected).score);
+            println!("cross,{i},{:.4},", score_names(&c.query, &c.expected).score);
         }
         return Ok(());
     }
@@ -37,8 +40,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let how: Vec<String> =
                 e.matched.iter().map(|m| format!("{}~{}:{}", m.query, m.entry, m.how.as_str())).collect();
             println!(
-                "{} {s:.3} {:<28} {} | {} | only-a={:?} only-b={:?} {how:?}",
+                "{} {} {s:.3} {:<28} {} | {} | only-a={:?} only-b={:?} {how:?}",
                 if wrong { "MISS" } else { "    " },
+                if held_out(&p.a, &p.b) { "held-out" } else { "tuning  " },
                 p.category,
                 p.a,
                 p.b,
@@ -60,11 +64,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             m.fn_
         )
     };
-    println!("\nwatchman_cascade_name_pairs.csv: {} pairs", pairs.len());
-    line("sluice at its threshold", Metrics::at(&scored, DEFAULT_THRESHOLD));
-    line("sluice at its best threshold", Metrics::best(&scored));
     let w: Vec<(f64, bool)> = pairs.iter().map(|p| (p.reference.unwrap_or(0.0), p.is_match)).collect();
-    line("watchman at its best threshold", Metrics::best(&w));
+    for (half, keep) in [("tuning half", Some(false)), ("held-out half", Some(true)), ("all", None)] {
+        let pick = |v: &[(f64, bool)]| -> Vec<(f64, bool)> {
+            v.iter()
+                .zip(&pairs)
+                .filter(|(_, p)| keep.is_none_or(|k| held_out(&p.a, &p.b) == k))
+                .map(|(x, _)| *x)
+                .collect()
+        };
+        let (s, wm) = (pick(&scored), pick(&w));
+        let matches = s.iter().filter(|x| x.1).count();
+        println!(
+            "\nwatchman_cascade_name_pairs.csv, {half}: {} pairs ({matches} match, {} not)",
+            s.len(),
+            s.len() - matches
+        );
+        line("sluice at its threshold", Metrics::at(&s, DEFAULT_THRESHOLD));
+        line("sluice at its best threshold", Metrics::best(&s));
+        line("watchman at its best threshold", Metrics::best(&wm));
+    }
     let mut ok = 0;
     for c in &cross {
         let s = score_names(&c.query, &c.expected).score;

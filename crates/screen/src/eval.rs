@@ -170,6 +170,17 @@ pub fn score_cascade(pairs: &[LabelledPair]) -> Vec<(f64, bool)> {
     pairs.iter().map(|p| (score_names(&p.a, &p.b).score, p.is_match)).collect()
 }
 
+/// Whether a pair is in the held-out half of a labelled file (else the tuning half): the
+/// lowest bit of an XXH3-64 of both names, so the split is fixed, independent of the file's
+/// order, and about even. The scorer is tuned on the other half only; both are reported.
+pub fn held_out(a: &str, b: &str) -> bool {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(a.as_bytes());
+    h.update(&[0x1f]);
+    h.update(b.as_bytes());
+    h.digest() & 1 == 1
+}
+
 /// The threshold Sluice reports its quality at (and the default for `sluice screen`).
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
 

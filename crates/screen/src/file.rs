@@ -3,8 +3,8 @@
 //! and only rebuilds the hash maps — well under a second for the full SDN list.
 //!
 //! Layout (little-endian; a string is a LEB128 length and UTF-8 bytes):
-//! `SLUICEIX` · format `u32` = 1 · version · list count, then per list: name · parties (id,
-//! name, source) · aliases (party, text) · forms (party, alias, flags, legal countries,
+//! `SLUICEIX` · format `u32` = 2 · version · list count, then per list: name · parties (id,
+//! name, source, type byte, countries, dates of birth) · aliases (party, text) · forms (party, alias, flags, legal countries,
 //! compact, tokens (text, han as `u32` or 0, flags, kind)) — and an XXH3-64 of everything
 //! before it, so a torn or corrupted file is refused rather than half-read.
 //!
@@ -13,13 +13,14 @@
 
 use crate::index::{ListIndex, NameForm, Party};
 use crate::normalize::TokenKind;
+use crate::party::{PartyInfo, PartyKind};
 use crate::score::{PName, PToken};
 use crate::screener::Screener;
 use compact_str::CompactString;
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"SLUICEIX";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Why an index file cannot be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +123,15 @@ pub fn encode(s: &Screener) -> Vec<u8> {
             w.s(&p.id);
             w.s(&p.name);
             w.s(&p.source);
+            w.0.push(p.info.kind.code());
+            w.uv(p.info.countries.len() as u64);
+            for c in &p.info.countries {
+                w.s(c);
+            }
+            w.uv(p.info.born.len() as u64);
+            for b in &p.info.born {
+                w.s(b);
+            }
         }
         w.uv(ix.aliases.len() as u64);
         for (p, a) in &ix.aliases {
@@ -180,7 +190,17 @@ fn read_lists(r: &mut R<'_>) -> Option<Screener> {
         let np = r.uv()?;
         let mut parties = Vec::new();
         for _ in 0..np {
-            parties.push(Party { id: r.cs()?, name: r.cs()?, source: r.cs()? });
+            let (id, name, source) = (r.cs()?, r.cs()?, r.cs()?);
+            let kind = PartyKind::from_code(r.byte()?)?;
+            let mut countries = Vec::new();
+            for _ in 0..r.uv()? {
+                countries.push(r.cs()?);
+            }
+            let mut born = Vec::new();
+            for _ in 0..r.uv()? {
+                born.push(r.cs()?);
+            }
+            parties.push(Party { id, name, source, info: PartyInfo { kind, countries, born } });
         }
         let na = r.uv()?;
         let mut aliases = Vec::new();

@@ -14,6 +14,7 @@
 //! reads its whole source before returning: a malformed record is an [`ImportError`] naming
 //! the file and the record, and the caller keeps its previous lists.
 
+use crate::party::{PartyInfo, PartyKind};
 use compact_str::CompactString;
 use quick_xml::events::Event;
 use sluice_core::list::ENTRY_MAX_CHARS;
@@ -211,16 +212,31 @@ fn entry(
     })
 }
 
-/// A party's names as entries: the first is its main name.
-fn push_party(out: &mut Vec<ListEntry>, list: &ListName, party: &str, names: &[String], source: &str) {
+/// A party's names as entries: the first is its main name, whose note also carries the
+/// party's type and identifiers ([`PartyInfo::note_suffix`]).
+fn push_party(
+    out: &mut Vec<ListEntry>,
+    list: &ListName,
+    party: &str,
+    names: &[String],
+    source: &str,
+    info: &PartyInfo,
+) {
     let mut seen: Vec<String> = Vec::new();
-    for (i, n) in names.iter().enumerate() {
+    let suffix = info.note_suffix();
+    for n in names {
         let key = n.trim().to_lowercase();
         if key.is_empty() || seen.contains(&key) {
             continue;
         }
+        let note = if !seen.is_empty() {
+            format!("party={party}; alias")
+        } else if suffix.is_empty() {
+            format!("party={party}; primary")
+        } else {
+            format!("party={party}; primary; {suffix}")
+        };
         seen.push(key);
-        let note = if i == 0 { format!("party={party}; primary") } else { format!("party={party}; alias") };
         out.extend(entry(list, ListKind::Name, n, source, Some(note)));
     }
 }
@@ -257,6 +273,51 @@ fn remark_addresses(remarks: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Dates of birth and countries in an SDN remark: `DOB 10 Jun 1955; alt. DOB 1956; POB
+/// Giza, Egypt; nationality Egypt; citizenship Egypt; Passport 123 (Egypt)`.
+fn remark_identifiers(remarks: &str, info: &mut PartyInfo) {
+    for part in remarks.split(';') {
+        let part = part.trim().trim_end_matches('.');
+        let part = part.strip_prefix("alt. ").unwrap_or(part);
+        if let Some(d) = part.strip_prefix("DOB ") {
+            info.add_born(&ofac_date(d));
+        } else if let Some(c) =
+            part.strip_prefix("nationality ").or_else(|| part.strip_prefix("citizenship "))
+        {
+            info.add_country_name(c);
+        } else if let Some(pob) = part.strip_prefix("POB ") {
+            // The country is the last clause of a place of birth.
+            info.add_country_name(pob.rsplit(',').next().unwrap_or(pob));
+        }
+    }
+}
+
+/// An OFAC date as ISO 8601 where it can be: `10 Jun 1955` → `1955-06-10`, `circa 1955` →
+/// `1955`, `1960 to 1962` → `1960~1962`; anything else as written.
+fn ofac_date(d: &str) -> String {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let d = d.trim();
+    let d = d.strip_prefix("circa ").unwrap_or(d);
+    let w: Vec<&str> = d.split_whitespace().collect();
+    let year = |s: &str| s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit());
+    match w.as_slice() {
+        [y] if year(y) => (*y).to_string(),
+        [a, "to", b] if year(a) && year(b) => format!("{a}~{b}"),
+        [m, y] if year(y) => match MONTHS.iter().position(|x| x == m) {
+            Some(i) => format!("{y}-{:02}", i + 1),
+            None => d.to_string(),
+        },
+        [dd, m, y] if year(y) && dd.len() <= 2 && dd.bytes().all(|b| b.is_ascii_digit()) => {
+            match MONTHS.iter().position(|x| x == m) {
+                Some(i) => format!("{y}-{:02}-{dd:0>2}", i + 1),
+                None => d.to_string(),
+            }
+        }
+        _ => d.to_string(),
+    }
+}
+
 /// OFAC SDN classic CSV: `sdn.csv` (or its folder) with `alt.csv` and `add.csv` beside it.
 pub fn ofac_sdn_csv(path: &Path, list: &ListName) -> Result<Imported, ImportError> {
     let dir = if path.is_dir() {
@@ -288,7 +349,7 @@ pub fn ofac_sdn_csv_from<R: std::io::Read>(
     let (sdn, alt, add) = (sdn.to_path_buf(), alt.to_path_buf(), add.to_path_buf());
     let source = String::from("OFAC SDN (classic CSV)");
     // ent_num → (type, names)
-    let mut parties: Vec<(String, bool, Vec<String>)> = Vec::new();
+    let mut parties: Vec<(String, bool, Vec<String>, PartyInfo)> = Vec::new();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut addresses: Vec<(String, String, String)> = Vec::new();
     for (i, rec) in ofac_csv_reader(sdn_r).records().enumerate() {
@@ -306,15 +367,24 @@ pub fn ofac_sdn_csv_from<R: std::io::Read>(
         let Some(name) = rec.get(1).and_then(ofac_null) else {
             return Err(rec_err(&sdn, i + 1, format!("party {id} has no name")));
         };
-        let individual = rec.get(2).and_then(ofac_null).is_some_and(|t| t.eq_ignore_ascii_case("individual"));
+        let kind = match rec.get(2).and_then(ofac_null).map(str::to_ascii_lowercase).as_deref() {
+            Some("individual") => PartyKind::Individual,
+            Some("vessel") => PartyKind::Vessel,
+            Some("aircraft") => PartyKind::Aircraft,
+            // `-0-`: the classic CSV's entities have no type.
+            _ => PartyKind::Entity,
+        };
+        let individual = kind == PartyKind::Individual;
         let name = if individual { person_name(name) } else { name.to_string() };
+        let mut info = PartyInfo::new(kind);
         if let Some(remarks) = rec.get(11).and_then(ofac_null) {
             for (cur, addr) in remark_addresses(remarks) {
                 addresses.push((id.clone(), cur, addr));
             }
+            remark_identifiers(remarks, &mut info);
         }
         index.insert(id.clone(), parties.len());
-        parties.push((id, individual, vec![name]));
+        parties.push((id, individual, vec![name], info));
     }
     if parties.is_empty() {
         return Err(fmt_err(&sdn, "no parties"));
@@ -346,14 +416,17 @@ pub fn ofac_sdn_csv_from<R: std::io::Read>(
             return Err(rec_err(&add, i + 1, format!("{} fields, expected 6", rec.len())));
         }
         let id = rec.get(0).unwrap_or("").trim();
-        if !index.contains_key(id) {
+        let Some(&p) = index.get(id) else {
             return Err(rec_err(&add, i + 1, format!("address of unknown party `{id}`")));
+        };
+        if let (Some(country), Some(party)) = (rec.get(4).and_then(ofac_null), parties.get_mut(p)) {
+            party.3.add_country_name(country);
         }
         postal += 1;
     }
     let mut entries = Vec::new();
-    for (id, _, names) in &parties {
-        push_party(&mut entries, list, &format!("OFAC-{id}"), names, &source);
+    for (id, _, names, info) in &parties {
+        push_party(&mut entries, list, &format!("OFAC-{id}"), names, &source, info);
     }
     for (id, cur, addr) in &addresses {
         entries.extend(entry(
@@ -408,22 +481,36 @@ pub fn ofac_advanced_xml_from(
     path: &Path,
     list: &ListName,
 ) -> Result<Imported, ImportError> {
+    use std::collections::HashMap;
     let mut rdr = quick_xml::Reader::from_reader(input);
     rdr.config_mut().trim_text(true);
     let mut buf = Vec::new();
     let mut stack: Vec<Vec<u8>> = Vec::new();
     let mut date = [String::new(), String::new(), String::new()];
-    let mut currency_features: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    // Reference values, all before the parties in the file: what each feature type is,
+    // party sub-types and types, countries' codes, locations' countries, and the countries
+    // that issued each identity's documents.
+    let mut features: HashMap<String, Feature> = HashMap::new();
     let mut feature_type_id = String::new();
+    let mut subtypes: HashMap<String, (String, String)> = HashMap::new();
+    let mut party_types: HashMap<String, String> = HashMap::new();
+    let mut ref_id = (String::new(), String::new());
+    let mut country_iso: HashMap<String, String> = HashMap::new();
+    let mut location_id: Option<String> = None;
+    let mut location_countries: HashMap<String, Vec<String>> = HashMap::new();
+    let mut identity_countries: HashMap<String, Vec<String>> = HashMap::new();
     let mut seen_root = false;
     // The party being read.
     let mut party: Option<String> = None;
+    let mut info = PartyInfo::default();
     let mut names: Vec<String> = Vec::new();
     let mut primary: Option<usize> = None;
     let mut alias_primary = false;
     let mut alias_low = false;
     let mut parts: Vec<String> = Vec::new();
-    let mut feature_currency: Option<String> = None;
+    let mut feature: Option<Feature> = None;
+    let mut born_from = [String::new(), String::new(), String::new()];
+    let mut born_to = [String::new(), String::new(), String::new()];
     let mut addrs: Vec<(String, String)> = Vec::new();
     let mut entries: Vec<ListEntry> = Vec::new();
     let mut parties = 0usize;
@@ -431,38 +518,98 @@ pub fn ofac_advanced_xml_from(
     loop {
         let pos = rdr.buffer_position();
         let ev = rdr.read_event_into(&mut buf).map_err(|e| xml_err(path, pos, e))?;
-        match ev {
-            Event::Start(e) => {
-                let name = e.local_name().as_ref().to_vec();
-                match name.as_slice() {
-                    b"Sanctions" => seen_root = true,
-                    b"FeatureType" => feature_type_id = attr(&e, b"ID").unwrap_or_default(),
-                    b"DistinctParty" => {
-                        let Some(id) = attr(&e, b"FixedRef") else {
-                            return Err(rec_err(
-                                path,
-                                format!("at byte {pos}"),
-                                "`DistinctParty` without `FixedRef`",
-                            ));
-                        };
-                        party = Some(id);
-                        names.clear();
-                        primary = None;
-                        addrs.clear();
-                    }
-                    b"Alias" if party.is_some() => {
-                        alias_primary = attr(&e, b"Primary").as_deref() == Some("true");
-                        alias_low = attr(&e, b"LowQuality").as_deref() == Some("true");
-                    }
-                    b"DocumentedName" if party.is_some() => parts.clear(),
-                    b"Feature" if party.is_some() => {
-                        feature_currency =
-                            attr(&e, b"FeatureTypeID").and_then(|t| currency_features.get(&t).cloned());
-                    }
-                    _ => {}
+        let (e, start) = match &ev {
+            Event::Start(e) => (Some(e), true),
+            Event::Empty(e) => (Some(e), false),
+            _ => (None, false),
+        };
+        if let Some(e) = e {
+            let name = e.local_name().as_ref().to_vec();
+            match name.as_slice() {
+                b"Sanctions" => seen_root = true,
+                b"FeatureType" => feature_type_id = attr(e, b"ID").unwrap_or_default(),
+                b"PartySubType" => {
+                    ref_id = (attr(e, b"ID").unwrap_or_default(), attr(e, b"PartyTypeID").unwrap_or_default())
                 }
+                b"PartyType" => ref_id = (attr(e, b"ID").unwrap_or_default(), String::new()),
+                b"Country" => {
+                    if let (Some(id), Some(iso)) = (attr(e, b"ID"), attr(e, b"ISO2")) {
+                        country_iso.insert(id, iso);
+                    }
+                }
+                b"Location" if party.is_none() => location_id = attr(e, b"ID"),
+                b"LocationCountry" => {
+                    if let (Some(l), Some(iso)) =
+                        (&location_id, attr(e, b"CountryID").and_then(|c| country_iso.get(&c)))
+                    {
+                        location_countries.entry(l.clone()).or_default().push(iso.clone());
+                    }
+                }
+                b"IDRegDocument" => {
+                    if let (Some(ident), Some(iso)) = (
+                        attr(e, b"IdentityID"),
+                        attr(e, b"IssuedBy-CountryID").and_then(|c| country_iso.get(&c)),
+                    ) {
+                        identity_countries.entry(ident).or_default().push(iso.clone());
+                    }
+                }
+                b"DistinctParty" => {
+                    let Some(id) = attr(e, b"FixedRef") else {
+                        return Err(rec_err(
+                            path,
+                            format!("at byte {pos}"),
+                            "`DistinctParty` without `FixedRef`",
+                        ));
+                    };
+                    party = Some(id);
+                    info = PartyInfo::default();
+                    names.clear();
+                    primary = None;
+                    addrs.clear();
+                }
+                b"Profile" if party.is_some() => {
+                    let sub = attr(e, b"PartySubTypeID").and_then(|s| subtypes.get(&s));
+                    info.kind = match sub {
+                        Some((_, t)) if t == "Vessel" => PartyKind::Vessel,
+                        Some((_, t)) if t == "Aircraft" => PartyKind::Aircraft,
+                        Some((ty, _)) => match party_types.get(ty).map(String::as_str) {
+                            Some("Individual") => PartyKind::Individual,
+                            Some("Transport") => PartyKind::Vessel,
+                            Some(_) => PartyKind::Entity,
+                            None => PartyKind::Unknown,
+                        },
+                        None => PartyKind::Unknown,
+                    };
+                }
+                b"Identity" if party.is_some() => {
+                    for c in attr(e, b"ID").and_then(|i| identity_countries.get(&i)).into_iter().flatten() {
+                        info.add_country(c);
+                    }
+                }
+                b"Alias" if party.is_some() => {
+                    alias_primary = attr(e, b"Primary").as_deref() == Some("true");
+                    alias_low = attr(e, b"LowQuality").as_deref() == Some("true");
+                }
+                b"DocumentedName" if party.is_some() => parts.clear(),
+                b"Feature" if party.is_some() => {
+                    feature = attr(e, b"FeatureTypeID").and_then(|t| features.get(&t).cloned());
+                    born_from = Default::default();
+                    born_to = Default::default();
+                }
+                b"VersionLocation" if matches!(feature, Some(Feature::Country)) => {
+                    for c in
+                        attr(e, b"LocationID").and_then(|l| location_countries.get(&l)).into_iter().flatten()
+                    {
+                        info.add_country(c);
+                    }
+                }
+                _ => {}
+            }
+            if start {
                 stack.push(name);
             }
+        }
+        match ev {
             Event::End(e) => {
                 let name = e.local_name().as_ref().to_vec();
                 if stack.pop().as_deref() != Some(name.as_slice()) {
@@ -479,7 +626,13 @@ pub fn ofac_advanced_xml_from(
                             names.push(full);
                         }
                     }
-                    b"Feature" => feature_currency = None,
+                    b"Location" => location_id = None,
+                    b"Feature" => {
+                        if matches!(feature, Some(Feature::Birth)) {
+                            info.add_born(&date_of(&born_from, &born_to));
+                        }
+                        feature = None;
+                    }
                     b"DistinctParty" => {
                         let Some(id) = party.take() else { continue };
                         if names.is_empty() {
@@ -492,7 +645,7 @@ pub fn ofac_advanced_xml_from(
                             names.insert(0, main);
                         }
                         let pid = format!("OFAC-{id}");
-                        push_party(&mut entries, list, &pid, &names, &source);
+                        push_party(&mut entries, list, &pid, &names, &source, &info);
                         for (cur, a) in &addrs {
                             entries.extend(entry(
                                 list,
@@ -511,21 +664,57 @@ pub fn ofac_advanced_xml_from(
                 let text = t.decode().map_err(|e| xml_err(path, pos, e))?;
                 let text =
                     quick_xml::escape::unescape(&text).map_err(|e| xml_err(path, pos, e))?.into_owned();
+                let within = |n: &[u8]| stack.iter().any(|s| s == n);
+                let ymd = |tag: &[u8]| match tag {
+                    b"Year" => Some(0),
+                    b"Month" => Some(1),
+                    b"Day" => Some(2),
+                    _ => None,
+                };
                 match stack.last().map(Vec::as_slice) {
-                    Some(b"Year") if stack.iter().any(|s| s == b"DateOfIssue") => date[0] = text,
-                    Some(b"Month") if stack.iter().any(|s| s == b"DateOfIssue") => date[1] = text,
-                    Some(b"Day") if stack.iter().any(|s| s == b"DateOfIssue") => {
-                        date[2] = text;
-                        source = format!("OFAC SDN {}-{:0>2}-{:0>2}", date[0], date[1], date[2]);
+                    Some(t) if ymd(t).is_some() && within(b"DateOfIssue") => {
+                        if let Some(d) = ymd(t).and_then(|i| date.get_mut(i)) {
+                            *d = text;
+                        }
+                        if t == b"Day" {
+                            source = format!("OFAC SDN {}-{:0>2}-{:0>2}", date[0], date[1], date[2]);
+                        }
+                    }
+                    Some(t) if ymd(t).is_some() && matches!(feature, Some(Feature::Birth)) => {
+                        let slot = if within(b"Start") && within(b"From") {
+                            ymd(t).and_then(|i| born_from.get_mut(i))
+                        } else if within(b"End") && within(b"To") {
+                            ymd(t).and_then(|i| born_to.get_mut(i))
+                        } else {
+                            None
+                        };
+                        if let Some(s) = slot {
+                            *s = text;
+                        }
                     }
                     Some(b"FeatureType") => {
-                        if let Some(cur) = text.strip_prefix("Digital Currency Address - ") {
-                            currency_features.insert(feature_type_id.clone(), cur.to_string());
+                        let kind = if let Some(cur) = text.strip_prefix("Digital Currency Address - ") {
+                            Some(Feature::Currency(cur.to_string()))
+                        } else if text == "Birthdate" {
+                            Some(Feature::Birth)
+                        } else if COUNTRY_FEATURES.contains(&text.as_str()) {
+                            Some(Feature::Country)
+                        } else {
+                            None
+                        };
+                        if let Some(k) = kind {
+                            features.insert(feature_type_id.clone(), k);
                         }
+                    }
+                    Some(b"PartySubType") => {
+                        subtypes.insert(ref_id.0.clone(), (ref_id.1.clone(), text));
+                    }
+                    Some(b"PartyType") => {
+                        party_types.insert(ref_id.0.clone(), text);
                     }
                     Some(b"NamePartValue") if party.is_some() => parts.push(text),
                     Some(b"VersionDetail") if party.is_some() => {
-                        if let Some(cur) = &feature_currency {
+                        if let Some(Feature::Currency(cur)) = &feature {
                             addrs.push((cur.clone(), text));
                         }
                     }
@@ -558,6 +747,43 @@ pub fn ofac_advanced_xml_from(
     })
 }
 
+/// What a feature type of the advanced XML tells screening.
+#[derive(Clone, Debug)]
+enum Feature {
+    /// A digital-currency address of this currency.
+    Currency(String),
+    /// A country tied to the party (through a location).
+    Country,
+    /// A date of birth.
+    Birth,
+}
+
+/// The advanced XML's feature types that tie a party to a country.
+const COUNTRY_FEATURES: &[&str] = &[
+    "Nationality Country",
+    "Citizenship Country",
+    "Location",
+    "Place of Birth",
+    "Nationality of Registration",
+    "Registration Country",
+];
+
+/// A date period as one date of birth: `1982-07-01` when its start and end are one day,
+/// the year when they are within one year, else `1960~1962`.
+fn date_of(from: &[String; 3], to: &[String; 3]) -> String {
+    let [y, m, d] = from;
+    if y.is_empty() {
+        return String::new();
+    }
+    if from == to || to[0].is_empty() {
+        if m.is_empty() || d.is_empty() {
+            return y.clone();
+        }
+        return format!("{y}-{m:0>2}-{d:0>2}");
+    }
+    if to[0] == *y { y.clone() } else { format!("{y}~{}", to[0]) }
+}
+
 /// The UN Security Council consolidated list XML.
 pub fn un_consolidated_xml(path: &Path, list: &ListName) -> Result<Imported, ImportError> {
     un_consolidated_xml_from(open_maybe_bz2(path)?, path, list)
@@ -580,6 +806,8 @@ pub fn un_consolidated_xml_from(
     let mut dataid = String::new();
     let mut name_parts: Vec<String> = Vec::new();
     let mut others: Vec<String> = Vec::new();
+    let mut info = PartyInfo::default();
+    let mut born_years = (String::new(), String::new());
     let mut entries = Vec::new();
     let mut parties = 0usize;
     let mut source = String::from("UN SC consolidated");
@@ -603,7 +831,13 @@ pub fn un_consolidated_xml_from(
                         dataid.clear();
                         name_parts = vec![String::new(); 4];
                         others.clear();
+                        info = PartyInfo::new(if name.as_slice() == b"INDIVIDUAL" {
+                            PartyKind::Individual
+                        } else {
+                            PartyKind::Entity
+                        });
                     }
+                    b"INDIVIDUAL_DATE_OF_BIRTH" => born_years = (String::new(), String::new()),
                     _ => {}
                 }
                 stack.push(name);
@@ -612,6 +846,13 @@ pub fn un_consolidated_xml_from(
                 let name = e.local_name().as_ref().to_vec();
                 if stack.pop().as_deref() != Some(name.as_slice()) {
                     return Err(xml_err(path, pos, "mismatched end tag"));
+                }
+                if name.as_slice() == b"INDIVIDUAL_DATE_OF_BIRTH" && !born_years.0.is_empty() {
+                    info.add_born(&if born_years.1.is_empty() || born_years.1 == born_years.0 {
+                        born_years.0.clone()
+                    } else {
+                        format!("{}~{}", born_years.0, born_years.1)
+                    });
                 }
                 if matches!(name.as_slice(), b"INDIVIDUAL" | b"ENTITY") {
                     in_party = false;
@@ -630,7 +871,7 @@ pub fn un_consolidated_xml_from(
                     }
                     let mut names = vec![main];
                     names.append(&mut others);
-                    push_party(&mut entries, list, &format!("UN-{id}"), &names, &source);
+                    push_party(&mut entries, list, &format!("UN-{id}"), &names, &source, &info);
                     parties += 1;
                 }
             }
@@ -654,6 +895,22 @@ pub fn un_consolidated_xml_from(
                         }
                     }
                     Some(b"ALIAS_NAME") | Some(b"NAME_ORIGINAL_SCRIPT") => others.push(text),
+                    Some(b"COUNTRY" | b"ISSUING_COUNTRY" | b"COUNTRY_OF_ISSUE" | b"COUNTRY_OF_BIRTH") => {
+                        info.add_country_name(&text)
+                    }
+                    Some(b"VALUE") if stack.iter().rev().nth(1).is_some_and(|p| p == b"NATIONALITY") => {
+                        info.add_country_name(&text)
+                    }
+                    Some(n)
+                        if stack.iter().rev().nth(1).is_some_and(|p| p == b"INDIVIDUAL_DATE_OF_BIRTH") =>
+                    {
+                        match n {
+                            b"DATE" => info.add_born(text.get(..10).unwrap_or(&text)),
+                            b"YEAR" | b"FROM_YEAR" => born_years.0 = text.trim().to_string(),
+                            b"TO_YEAR" => born_years.1 = text.trim().to_string(),
+                            _ => {}
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -819,7 +1076,9 @@ pub fn exchanges_csv(path: &Path, list: &ListName) -> Result<Imported, ImportErr
         let mut names = vec![name.to_string(), id.to_string()];
         names.extend(aliases.get(id).into_iter().flatten().map(|s| s.to_string()));
         let pid = format!("ccxt-{id}");
-        push_party(&mut entries, list, &pid, &names, &source);
+        let mut info = PartyInfo::new(PartyKind::Entity);
+        countries.split(',').for_each(|c| info.add_country(c));
+        push_party(&mut entries, list, &pid, &names, &source, &info);
         // Hosts: the site's domain, and every listed host's domain that carries the
         // exchange's id (`binancefuture.com`), never code-hosting or docs domains.
         let mut doms: Vec<String> = Vec::new();

@@ -10,6 +10,7 @@
 //! full by [`score_pair`](crate::score::score_pair). A whole-name map of the letters run
 //! together finds `EtsDiallo` for `Ets Diallo`.
 
+use crate::party::PartyInfo;
 use crate::score::{PName, PToken, PairScore, score_only, score_pair};
 use compact_str::CompactString;
 use hashbrown::HashMap;
@@ -26,6 +27,8 @@ pub struct Party {
     pub name: CompactString,
     /// Where it comes from.
     pub source: CompactString,
+    /// Its type and secondary identifiers.
+    pub info: PartyInfo,
 }
 
 /// One name form in the index.
@@ -54,6 +57,9 @@ pub struct ListIndex {
     by_deletion: FastMap<u64, Vec<u32>>,
     by_skeleton: FastMap<CompactString, Vec<u32>>,
     by_compact: FastMap<CompactString, Vec<u32>>,
+    /// Hangul syllables of the vocabulary by their Korean key and by their surname
+    /// spellings (`=lee`): what a Latin query token meets them by.
+    by_korean: FastMap<CompactString, Vec<u32>>,
     idf: Vec<f32>,
 }
 
@@ -124,6 +130,14 @@ impl ListIndex {
                     if !t.skel.is_empty() {
                         ix.by_skeleton.entry(t.skel.clone()).or_default().push(tid);
                     }
+                    if let Some(c) = t.han.filter(|&c| crate::korean::is_hangul(c)) {
+                        if let Some(k) = crate::korean::key_of_syllable(c) {
+                            ix.by_korean.entry(CompactString::new(k)).or_default().push(tid);
+                        }
+                        for sp in crate::korean::surname_spellings(c) {
+                            ix.by_korean.entry(CompactString::new(format!("={sp}"))).or_default().push(tid);
+                        }
+                    }
                 }
                 if let Some(p) = ix.postings.get_mut(tid as usize)
                     && p.last() != Some(&f)
@@ -190,6 +204,28 @@ impl ListIndex {
             && let Some(v) = self.by_skeleton.get(t.skel.as_str())
         {
             fuzzy.extend_from_slice(v);
+        }
+        // Korean: a Hangul syllable meets the Latin spellings of it; a Latin syllable meets
+        // the Hangul syllables it spells.
+        if let Some(c) = t.han.filter(|&c| crate::korean::is_hangul(c)) {
+            for sp in crate::korean::spellings(c) {
+                if let Some(&tid) = self.vocab.get(sp.as_str()) {
+                    exact.push(tid);
+                }
+            }
+        } else if let Some(c) = t.han {
+            // A Chinese character's other readings (`长`: `chang` as well as `zhang`).
+            for &r in crate::normalize::name_readings(c) {
+                if let Some(&tid) = self.vocab.get(r) {
+                    exact.push(tid);
+                }
+            }
+        } else if t.han.is_none() && !self.by_korean.is_empty() {
+            for k in crate::korean::key_of_latin(&t.text).into_iter().chain([format!("={}", t.text)]) {
+                if let Some(v) = self.by_korean.get(k.as_str()) {
+                    exact.extend_from_slice(v);
+                }
+            }
         }
         exact.sort_unstable();
         exact.dedup();

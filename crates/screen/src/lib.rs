@@ -11,11 +11,17 @@
 //! - [`Screener`] is every list's index under one version, with the per-name cache the
 //!   engine's policies call through [`NameScreener`]; [`eval`] measures quality on labelled
 //!   pairs.
+//! - [`party`] keeps what a listed party is besides its names (type, countries, dates of
+//!   birth), and [`assess`] decides which hits on an account are alerts: a common person's
+//!   name alone is not one.
+pub mod assess;
 pub mod eval;
 pub mod file;
 pub mod import;
 pub mod index;
+pub mod korean;
 pub mod normalize;
+pub mod party;
 pub mod score;
 pub mod screener;
 pub mod store;

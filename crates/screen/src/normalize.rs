@@ -7,12 +7,15 @@
 //!    `c/o …` tail and a branch annotation are dropped; `X (ex-Y)` is both `X` and `Y`; a
 //!    name with a trailing `, …` clause or a parenthesised note also stands for itself without
 //!    it (a port of registry, an address, a flag).
-//! 2. [`fold`]: NFKC (full-width forms), lower case; legal forms written in a non-Latin script
+//! 2. [`fold`]: NFKC (full-width forms), lower case, traditional Chinese characters to
+//!    simplified (`貿易` → `贸易`); legal forms written in a non-Latin script
 //!    (`有限公司`, `株式会社`, `주식회사`, `בע"מ`) become their Latin equivalents, and a few
 //!    Chinese business words are translated (`航运` → `shipping`), because a romanisation of
 //!    them would never meet the English name.
 //! 3. [`tokenize`]: Chinese characters become one pinyin token each (the `pinyin` crate) that
-//!    remembers its character, so `币安` meets `Bi An` but not `必安`; every other script goes
+//!    remembers its character, so `币安` meets `Bi An` but not `必安`; Hangul syllables one
+//!    token each too, which meets the Latin spellings of Korean names
+//!    ([`crate::korean`]: `김정은` / `Kim Jong Un`); every other script goes
 //!    through `any_ascii` (Cyrillic, Arabic, Hebrew, Greek, Georgian, Armenian, kana, Hangul,
 //!    and Latin diacritics: `Kalčić` → `kalcic`); apostrophes vanish (`O'Doyle` → `odoyle`),
 //!    other punctuation separates, and a run of single letters is one token (`N.K.`, `N K` →
@@ -20,7 +23,8 @@
 //! 4. [`classify`]: legal forms are taken out (with the jurisdictions they imply), vessel
 //!    prefixes and stop words dropped, abbreviations expanded (`intl` → `international`),
 //!    numerals unified (`No. 8`, `eight`, `VIII` → `8`), look-alike digits in words read as
-//!    letters (`B1nance` → `binance`), and country words marked.
+//!    letters (`B1nance` → `binance`) but a handle's trailing digits kept as a number
+//!    (`Tony73` → `tony 73`), and country words marked.
 //!
 //! [`phonetic_key`] then gives each token a key that forgets romanisation noise (`kh`/`h`,
 //! doubled letters, `y`/`i`), and [`skeleton`] the consonants an abjad (Arabic, Hebrew)
@@ -236,7 +240,66 @@ const NATIVE_LEGAL: &[(&str, &str)] = &[
 /// romanisation of them would not meet it). Kept short on purpose: only words that are never
 /// a distinctive part of a name.
 const ZH_WORDS: &[(&str, &str)] = &[
+    // Longest first: a word inside a longer one must not be replaced before it.
+    ("石油化工", " petrochemical "),
+    ("进出口", " import export "),
+    ("自动化", " automation "),
+    ("房地产", " real estate "),
     ("交易所", " exchange "),
+    ("石化", " petrochemical "),
+    ("石油", " petroleum "),
+    ("化工", " chemical "),
+    ("化学", " chemical "),
+    ("能源", " energy "),
+    ("电力", " power "),
+    ("电子", " electronic "),
+    ("电气", " electric "),
+    ("通信", " communication "),
+    ("信息", " information "),
+    ("技术", " technology "),
+    ("软件", " software "),
+    ("船务", " shipping "),
+    ("船舶", " shipping "),
+    ("海运", " shipping "),
+    ("运输", " transport "),
+    ("货运", " freight "),
+    ("储运", " storage transport "),
+    ("代理", " agency "),
+    ("实业", " industrial "),
+    ("工业", " industrial "),
+    ("发展", " development "),
+    ("商贸", " trading "),
+    ("设备", " equipment "),
+    ("仪器", " instrument "),
+    ("材料", " material "),
+    ("金属", " metal "),
+    ("钢铁", " steel "),
+    ("矿业", " mining "),
+    ("医药", " pharmaceutical "),
+    ("制药", " pharmaceutical "),
+    ("生物", " biological "),
+    ("食品", " food "),
+    ("纺织", " textile "),
+    ("服装", " garment "),
+    ("建筑", " construction "),
+    ("工程", " engineering "),
+    ("咨询", " consulting "),
+    ("管理", " management "),
+    ("服务", " service "),
+    ("金融", " financial "),
+    ("资本", " capital "),
+    ("证券", " securities "),
+    ("保险", " insurance "),
+    ("环球", " global "),
+    ("全球", " global "),
+    ("联合", " united "),
+    ("航空", " aviation "),
+    ("港口", " port "),
+    ("码头", " terminal "),
+    ("原油", " crude oil "),
+    ("油品", " oil products "),
+    ("检验", " inspection "),
+    ("认证", " certification "),
     ("远洋", " ocean "),
     ("航运", " shipping "),
     ("精密", " precision "),
@@ -252,12 +315,36 @@ const ZH_WORDS: &[(&str, &str)] = &[
     ("银行", " bank "),
 ];
 
-/// Step 2: NFKC, lower case, native legal forms and Chinese business words to Latin.
+/// Traditional → simplified Chinese characters (`data/t2s.txt`): a Hong Kong or Taiwan
+/// name (`望舒貿易`) meets the same name in simplified characters (`望舒贸易`), and the
+/// tables above are written in simplified.
+const T2S: &str = include_str!("../data/t2s.txt");
+
+fn simplified(c: char) -> char {
+    static MAP: std::sync::LazyLock<hashbrown::HashMap<char, char>> = std::sync::LazyLock::new(|| {
+        T2S.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut it = l.split_whitespace().filter_map(|w| w.chars().next());
+                Some((it.next()?, it.next()?))
+            })
+            .collect()
+    });
+    if is_han(c) { MAP.get(&c).copied().unwrap_or(c) } else { c }
+}
+
+/// Step 2: NFKC, lower case, traditional Chinese characters to simplified, native legal
+/// forms and Chinese business words to Latin.
 pub fn fold(s: &str) -> String {
     let mut t: String = s.nfkc().collect();
     if !t.is_ascii() {
+        t = t.chars().map(simplified).collect();
+        // Business words are translated in a company's name, not in a person's: `张发展` is
+        // Zhang Fazhan, `发展` in `华为技术发展有限公司` is Development. A Chinese person's
+        // name has two to four characters.
+        let company = t.chars().filter(|&c| is_han(c)).count() >= 5;
         // Before lower-casing: the table holds the forms as written (Armenian `ՍՊԸ`).
-        for (from, to) in NATIVE_LEGAL.iter().chain(ZH_WORDS) {
+        for (from, to) in NATIVE_LEGAL.iter().chain(if company { ZH_WORDS } else { &[] }) {
             if t.contains(from) {
                 t = t.replace(from, to);
             }
@@ -274,8 +361,81 @@ fn is_abjad(c: char) -> bool {
     matches!(c as u32, 0x0590..=0x05FF | 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
+/// Characters read otherwise in names than their first reading (`长` is first `zhang`, in
+/// `长根` `chang`; the surname `仇` is `Qiu`, `单` `Shan`, `曾` `Zeng`): every reading a name
+/// may be written with. Curated rather than the `pinyin` crate's heteronyms, whose archaic
+/// readings (`潘` as `bo`, `浩` as `gao`) would make strangers' names meet.
+const NAME_READINGS: &[(char, &[&str])] = &[
+    ('长', &["chang", "zhang"]),
+    ('仇', &["qiu", "chou"]),
+    ('单', &["shan", "dan"]),
+    ('区', &["ou", "qu"]),
+    ('曾', &["zeng", "ceng"]),
+    ('解', &["xie", "jie"]),
+    ('朴', &["piao", "pu", "po"]),
+    ('查', &["zha", "cha"]),
+    ('盖', &["ge", "gai"]),
+    ('尉', &["yu", "wei"]),
+    ('乐', &["yue", "le"]),
+    ('重', &["chong", "zhong"]),
+    ('行', &["xing", "hang"]),
+    ('藏', &["zang", "cang"]),
+    ('参', &["shen", "can"]),
+    ('都', &["du", "dou"]),
+    ('传', &["chuan", "zhuan"]),
+    ('种', &["chong", "zhong"]),
+    ('缪', &["miao", "mou", "miu"]),
+    ('翟', &["zhai", "di"]),
+    ('召', &["shao", "zhao"]),
+    ('覃', &["qin", "tan"]),
+    ('宿', &["su", "xiu"]),
+    ('秘', &["bi", "mi"]),
+    ('柏', &["bai", "bo"]),
+    ('员', &["yun", "yuan"]),
+    ('朝', &["chao", "zhao"]),
+    ('晟', &["sheng", "cheng"]),
+    ('贾', &["jia", "gu"]),
+    ('调', &["diao", "tiao"]),
+    ('省', &["sheng", "xing"]),
+    ('角', &["jiao", "jue"]),
+    ('隗', &["wei", "kui"]),
+    ('大', &["da", "dai"]),
+    ('万', &["wan", "mo"]),
+];
+
+/// The readings [`NAME_READINGS`] gives a character (empty for most): binary search over
+/// the table sorted once, as this runs for every Chinese–Latin token pair scored.
+pub fn name_readings(c: char) -> &'static [&'static str] {
+    static SORTED: std::sync::LazyLock<Vec<(char, &'static [&'static str])>> =
+        std::sync::LazyLock::new(|| {
+            let mut v = NAME_READINGS.to_vec();
+            v.sort_unstable_by_key(|e| e.0);
+            v
+        });
+    SORTED.binary_search_by_key(&c, |e| e.0).ok().and_then(|i| SORTED.get(i)).map_or(&[], |e| e.1)
+}
+
+/// Every reading of a Chinese character a name may be written with (the first reading
+/// first).
+pub fn readings(c: char) -> Vec<&'static str> {
+    use pinyin::ToPinyin;
+    let mut out: Vec<&'static str> = c.to_pinyin().map(|p| p.plain()).into_iter().collect();
+    for r in name_readings(c) {
+        if !out.contains(r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Whether a Chinese character has `latin` among its name readings other than the first
+/// (which is the token's own text, compared before this).
+pub fn reads_as(c: char, latin: &str) -> bool {
+    name_readings(c).contains(&latin)
+}
+
 /// A raw token before classification.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RawToken {
     /// Lower-case ASCII letters and digits.
     pub text: String,
@@ -285,6 +445,8 @@ pub struct RawToken {
     pub abjad: bool,
     /// Followed by a dot in the original.
     pub dot: bool,
+    /// Written right after a hyphen (`in` of `Jae-in`): part of a name, never a stop word.
+    pub hyphen: bool,
 }
 
 /// Step 3: tokens. Chinese characters one pinyin syllable each, other scripts through
@@ -293,30 +455,38 @@ pub struct RawToken {
 pub fn tokenize(s: &str) -> Vec<RawToken> {
     use pinyin::ToPinyin;
     let mut out: Vec<RawToken> = Vec::new();
-    let mut cur = RawToken { text: String::new(), han: None, abjad: false, dot: false };
+    let mut cur = RawToken::default();
     let flush = |cur: &mut RawToken, out: &mut Vec<RawToken>, dot: bool| {
         if !cur.text.is_empty() {
             cur.dot = dot;
-            out.push(std::mem::replace(
-                cur,
-                RawToken { text: String::new(), han: None, abjad: false, dot: false },
-            ));
+            out.push(std::mem::take(cur));
         } else {
             cur.abjad = false;
         }
     };
     // Italian `F.lli` (fratelli) would otherwise split into `f` and `lli`.
     let s = s.replace("f.lli", "fratelli");
+    let mut after_hyphen = false;
     for c in s.chars() {
         if c.is_ascii_alphanumeric() {
+            if cur.text.is_empty() {
+                cur.hyphen = after_hyphen;
+            }
             cur.text.push(c.to_ascii_lowercase());
         } else if matches!(c, '\'' | '’' | '`' | 'ʼ' | '‘' | '´' | 'ʻ') {
             // An apostrophe joins: `O'Doyle` is `odoyle`, `d'Abidjan` `dabidjan`.
         } else if is_han(c) {
             flush(&mut cur, &mut out, false);
             if let Some(p) = c.to_pinyin() {
-                out.push(RawToken { text: p.plain().to_string(), han: Some(c), abjad: false, dot: false });
+                out.push(RawToken { text: p.plain().to_string(), han: Some(c), ..RawToken::default() });
             }
+        } else if crate::korean::is_hangul(c) {
+            // One token per syllable, like a Chinese character: a Korean name is written
+            // with or without spaces, and its syllables are what a Latin spelling meets.
+            flush(&mut cur, &mut out, false);
+            let text: String =
+                any_ascii::any_ascii_char(c).chars().filter(char::is_ascii_alphanumeric).collect();
+            out.push(RawToken { text: text.to_ascii_lowercase(), han: Some(c), ..RawToken::default() });
         } else if c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c) {
             let ascii = any_ascii::any_ascii_char(c);
             if is_abjad(c) {
@@ -324,6 +494,9 @@ pub fn tokenize(s: &str) -> Vec<RawToken> {
             }
             for a in ascii.chars() {
                 if a.is_ascii_alphanumeric() {
+                    if cur.text.is_empty() {
+                        cur.hyphen = after_hyphen;
+                    }
                     cur.text.push(a.to_ascii_lowercase());
                 } else if a == ' ' {
                     flush(&mut cur, &mut out, false);
@@ -333,6 +506,7 @@ pub fn tokenize(s: &str) -> Vec<RawToken> {
             }
         } else {
             flush(&mut cur, &mut out, c == '.');
+            after_hyphen = c == '-';
         }
     }
     flush(&mut cur, &mut out, false);
@@ -353,7 +527,7 @@ fn join_single_letters(tokens: Vec<RawToken>) -> Vec<RawToken> {
         }
         if j - i >= 2 {
             let text: String = tokens[i..j].iter().map(|t| t.text.as_str()).collect();
-            out.push(RawToken { text, han: None, abjad: false, dot: false });
+            out.push(RawToken { text, ..RawToken::default() });
             i = j;
         } else {
             out.push(tokens[i].clone());
@@ -624,23 +798,52 @@ pub fn classify(raw: Vec<RawToken>) -> Normalized {
         {
             continue;
         }
-        if t.han.is_none() && STOP_WORDS.contains(&text) && !(text == "i" && i == raw.len()) {
+        // `Du`, `Di`, `Le` open a Chinese person's name as its surname (`Du Changgen`: 杜).
+        let surname = i == 1 && raw.len() <= 3 && matches!(text, "du" | "di" | "le");
+        if t.han.is_none()
+            && !t.hyphen
+            && !surname
+            && STOP_WORDS.contains(&text)
+            && !(text == "i" && i == raw.len())
+        {
             continue;
         }
         let mut kind = TokenKind::Word;
         let mut owned: String;
-        if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| *a == text) {
+        // A syllable read from a Chinese character or Hangul is never an English
+        // abbreviation, number word or Roman numeral (`이` is `i`, not `I`).
+        let latin = t.han.is_none();
+        if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| latin && *a == text) {
             text = full;
         }
-        if let Some((_, d)) = NUMBER_WORDS.iter().find(|(w, _)| *w == text) {
+        if let Some((_, d)) = NUMBER_WORDS.iter().find(|(w, _)| latin && *w == text) {
             text = d;
-        } else if text == "i" || (i == raw.len() && (text == "v" || text == "x")) {
+        } else if latin && (text == "i" || (i == raw.len() && (text == "v" || text == "x"))) {
             // A lone Roman numeral at the end (`Sino Iron I`).
             text = match text {
                 "i" => "1",
                 "v" => "5",
                 _ => "10",
             };
+        }
+        // A handle's trailing digits (`Tony73`, `Amy45`) are a number of their own, not
+        // letters in disguise (`B1nance`): `Tony73` is `tony 73`, never `tonyte`.
+        let letters = text.bytes().take_while(u8::is_ascii_alphabetic).count();
+        if t.han.is_none()
+            && letters >= 2
+            && letters < text.len()
+            && text.bytes().skip(letters).all(|b| b.is_ascii_digit())
+        {
+            let (word, digits) = text.split_at(letters);
+            toks.push(Token {
+                text: CompactString::new(word),
+                han: None,
+                abjad: t.abjad,
+                abbrev: false,
+                kind: TokenKind::Word,
+            });
+            let d = digits.trim_start_matches('0');
+            text = if d.is_empty() { "0" } else { d };
         }
         if text.bytes().all(|b| b.is_ascii_digit()) {
             kind = TokenKind::Number;
@@ -887,6 +1090,13 @@ mod tests {
     }
 
     #[test]
+    fn korean_syllables_are_tokens() {
+        assert_eq!(main_text("김정은"), "gim jeong eun");
+        assert_eq!(main_text("이민호"), "i min ho");
+        assert!(normalize("이민호")[0].tokens.iter().all(|t| t.han.is_some()));
+    }
+
+    #[test]
     fn transliteration() {
         assert_eq!(main_text("币安"), "bi an");
         let t = &normalize("币安")[0].tokens;
@@ -908,6 +1118,8 @@ mod tests {
         assert_eq!(main_text("Seraphine Navigation IX S.A."), "seraphine navigation 9");
         assert_eq!(main_text("Sino Iron I"), "sino iron 1");
         assert_eq!(main_text("B1nance"), "binance");
+        assert_eq!(main_text("Tony73"), "tony 73");
+        assert_eq!(main_text("Amy045"), "amy 45");
         assert_eq!(main_text("F.lli Brunaccini snc"), "fratelli brunaccini");
         let n = normalize("Ind. e Com.");
         assert!(n[0].tokens[0].abbrev);

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | same text (or, for two Chinese characters, the same character) | 1.0 |
 //! | same pinyin for a Chinese character and a Latin syllable | 0.98 |
+//! | a Hangul syllable and a Latin spelling of it ([`crate::korean`]) | 0.92 |
 //! | same [`phonetic_key`](crate::normalize::phonetic_key) (`Levitsky` / `Levitskiy`) | 0.95 |
 //! | same [`skeleton`](crate::normalize::skeleton), one side from Arabic or Hebrew | 0.93 |
 //! | an abbreviation written with a dot (`Ind.` / `Industria`) | 0.92 |
@@ -115,6 +116,8 @@ pub enum How {
     Exact,
     /// Chinese character and its pinyin.
     Pinyin,
+    /// Hangul syllable and a Latin spelling of it.
+    Reading,
     /// Same phonetic key.
     Phonetic,
     /// Same consonant skeleton (abjad).
@@ -139,6 +142,7 @@ impl How {
         match self {
             How::Exact => "exact",
             How::Pinyin => "pinyin",
+            How::Reading => "reading",
             How::Phonetic => "phonetic",
             How::Skeleton => "skeleton",
             How::Vowels => "vowels",
@@ -175,6 +179,9 @@ pub struct PairScore {
     pub unmatched_query: Vec<String>,
     /// Entry tokens left unmatched.
     pub unmatched_entry: Vec<String>,
+    /// A name in Chinese characters met one in Latin letters (pinyin, or syllables written
+    /// together): a match by sound, which cannot tell homophones apart (`刘洋` / `刘阳`).
+    pub han_by_sound: bool,
 }
 
 const STRONG: f64 = 0.85;
@@ -185,6 +192,18 @@ fn is_plural_of(long: &str, short: &str) -> bool {
         && matches!(&long[short.len()..], "s" | "es" | "lar" | "ler" | "lari" | "leri")
 }
 
+/// English words that another English word differs from only in its vowels, among the words
+/// of the sanctions lists' names (`data/vowel_twins.txt`, made by `data/vowel_twins.py` from
+/// a dictionary): such a pair is two words, never one spelt two ways.
+const VOWEL_TWINS: &str = include_str!("../data/vowel_twins.txt");
+
+fn vowel_twin(word: &str) -> bool {
+    static SET: std::sync::LazyLock<hashbrown::HashSet<&'static str>> = std::sync::LazyLock::new(|| {
+        VOWEL_TWINS.lines().filter(|l| !l.starts_with('#')).map(str::trim).collect()
+    });
+    SET.contains(word)
+}
+
 /// Similarity of two tokens and the rule that gave it (`None`: not alike).
 pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
     if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
@@ -192,7 +211,15 @@ pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
     }
     match (a.han, b.han) {
         (Some(x), Some(y)) => return (x == y).then_some((1.0, How::Exact)),
-        (Some(_), None) | (None, Some(_)) => return (a.text == b.text).then_some((0.98, How::Pinyin)),
+        (Some(c), None) | (None, Some(c)) if crate::korean::is_hangul(c) => {
+            let latin = if a.han.is_none() { a } else { b };
+            return crate::korean::same_syllable(c, &latin.text).then_some((0.92, How::Reading));
+        }
+        (Some(c), None) | (None, Some(c)) => {
+            let latin = if a.han.is_none() { a } else { b };
+            return (a.text == b.text || crate::normalize::reads_as(c, &latin.text))
+                .then_some((0.98, How::Pinyin));
+        }
         (None, None) => {}
     }
     if a.text == b.text {
@@ -209,11 +236,13 @@ pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
         return Some((0.93, How::Skeleton));
     }
     // Vowels spelt differently in a longer word (`Abdalla` / `Abdulla`, `Qureshi` /
-    // `Quraishi`); short words differing in vowels are different words (`Pier` / `Peer`).
+    // `Quraishi`); short words differing in vowels are different words (`Pier` / `Peer`),
+    // and so are two English words (`Exports` / `Experts`).
     if la.min(lb) >= 6
         && a.skel.len() >= 3
         && a.skel == b.skel
         && a.text.as_bytes()[0] == b.text.as_bytes()[0]
+        && !(vowel_twin(&a.text) && vowel_twin(&b.text))
     {
         return Some((0.88, How::Vowels));
     }
@@ -274,12 +303,13 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
     let mut used_e = vec![false; ne];
     let mut matched: Vec<TokenMatch> = Vec::new();
     let mut weak = 0usize;
+    let mut han_by_sound = false;
     // Near-certain pairs first, then tokens written together, then the rest: an initial
     // must not take `o` from `o doyle` before `odoyle` can meet both.
     let split = pairs.iter().position(|p| p.0 < 0.95).unwrap_or(pairs.len());
     for (phase, range) in [(0, 0..split), (1, split..pairs.len())] {
         if phase == 1 {
-            join_runs(
+            han_by_sound |= join_runs(
                 &q.tokens,
                 &e.tokens,
                 &mut used_q,
@@ -289,7 +319,7 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
                 &mut matched,
                 false,
             );
-            join_runs(
+            han_by_sound |= join_runs(
                 &e.tokens,
                 &q.tokens,
                 &mut used_e,
@@ -308,6 +338,7 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
             used_e[j] = true;
             cov_q[i] = s;
             cov_e[j] = s;
+            han_by_sound |= matches!(how, How::Pinyin | How::Reading);
             if s < STRONG {
                 weak += 1;
             }
@@ -354,6 +385,8 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
     }
     if compact && score < 0.95 {
         score = 0.95;
+        // Only one side can be in Chinese characters here: the letters are its pinyin.
+        han_by_sound |= q.tokens.iter().chain(&e.tokens).any(|t| t.han.is_some());
         matched.push(TokenMatch {
             query: q.compact.to_string(),
             entry: e.compact.to_string(),
@@ -374,7 +407,7 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
     if q.reduced || e.reduced {
         score *= 0.97;
     }
-    PairScore { score: score.clamp(0.0, 1.0), matched, unmatched_query, unmatched_entry }
+    PairScore { score: score.clamp(0.0, 1.0), matched, unmatched_query, unmatched_entry, han_by_sound }
 }
 
 fn unmatched_penalty(t: &PToken) -> f64 {
@@ -386,7 +419,9 @@ fn unmatched_penalty(t: &PToken) -> f64 {
 }
 
 /// Matches a token of `a` left alone with two or three neighbouring unmatched tokens of `b`
-/// written together (`wirralong` / `wirra long`).
+/// written together (`wirralong` / `wirra long`, `Jiaxin` / `佳鑫`); never Chinese characters
+/// with Chinese characters, whose identity is the character (`欣怡` is not `鑫`). Returns
+/// whether it joined Chinese characters with Latin letters.
 #[expect(clippy::too_many_arguments, reason = "one alignment step over both sides' state")]
 fn join_runs(
     a: &[PToken],
@@ -397,7 +432,8 @@ fn join_runs(
     cov_b: &mut [f64],
     matched: &mut Vec<TokenMatch>,
     swapped: bool,
-) {
+) -> bool {
+    let mut han_by_sound = false;
     for i in 0..a.len() {
         if used_a[i] || a[i].text.len() < 3 {
             continue;
@@ -408,18 +444,27 @@ fn join_runs(
                     continue 'start;
                 }
                 let run = &b[j..j + len];
+                let run_han = run.iter().any(|t| t.han.is_some());
+                if run_han && a[i].han.is_some() {
+                    continue 'start;
+                }
                 // Cheap test first: the run must start like the token and be about as long
                 // (this runs for every unmatched token of every candidate).
                 let run_len: usize = run.iter().map(|t| t.text.len()).sum();
                 let abjad = a[i].abjad || run.iter().any(|t| t.abjad);
+                // Chinese characters may be read otherwise than their first reading
+                // (`Changgen` is `长根`, first read `zhang gen`).
+                let chinese = a[i].han.is_none()
+                    && run.iter().all(|t| t.han.is_some_and(|c| !crate::korean::is_hangul(c)));
                 if !abjad
+                    && !chinese
                     && (run_len.abs_diff(a[i].text.len()) > 2
                         || run[0].text.as_bytes().first() != a[i].text.as_bytes().first())
                 {
                     continue;
                 }
                 let text: String = run.iter().map(|t| t.text.as_str()).collect();
-                let sim = if text == a[i].text {
+                let sim = if text == a[i].text || chinese && spelt_by_readings(&a[i].text, run) {
                     0.95
                 } else if phonetic_key(&text) == a[i].key {
                     0.92
@@ -438,10 +483,21 @@ fn join_runs(
                 let (query, entry) =
                     if swapped { (joined, a[i].text.to_string()) } else { (a[i].text.to_string(), joined) };
                 matched.push(TokenMatch { query, entry, how: How::Joined, sim });
+                han_by_sound |= run_han || a[i].han.is_some();
                 break 'start;
             }
         }
     }
+    han_by_sound
+}
+
+/// Whether `latin` is one reading of each Chinese character of `run`, in order.
+fn spelt_by_readings(latin: &str, run: &[PToken]) -> bool {
+    let Some((first, rest)) = run.split_first() else { return latin.is_empty() };
+    let Some(c) = first.han else { return false };
+    crate::normalize::readings(c)
+        .iter()
+        .any(|r| latin.strip_prefix(r).is_some_and(|tail| spelt_by_readings(tail, rest)))
 }
 
 /// The best score between any forms of two names (what a pairwise comparison reports).
@@ -495,6 +551,44 @@ mod tests {
         for x in [sibling, near, numbered, foreign, jurisdiction] {
             assert!(x < 0.8, "{x}");
         }
+    }
+
+    #[test]
+    fn chinese_characters_meet_any_of_their_readings() {
+        // `长` is first read `zhang`, `仇` `chou`; as names they are `Chang`, `Qiu`.
+        assert!(s("杜长根", "Du Changgen") > 0.9);
+        assert!(s("杜长根", "Du Chang Gen") > 0.9);
+        assert!(s("仇鸿", "Qiu Hong") > 0.9);
+        assert!(s("杜长根", "Du Zhanggen") > 0.9);
+        assert!(s("杜长根", "Du Changmin") < 0.7);
+        // Only the readings names use: `潘` is never `Bo`.
+        assert!(s("潘磊", "Bo Lei") < 0.85);
+    }
+
+    #[test]
+    fn korean_names_meet_their_latin_spellings() {
+        // Names from the SDN list and public life (not the cross-script test file's).
+        for (h, l) in [
+            ("김여정", "Kim Yo Jong"),
+            ("최룡해", "Choe Ryong Hae"),
+            ("문재인", "Moon Jae-in"),
+            ("윤석열", "Yoon Suk-yeol"),
+            ("이명박", "Lee Myung-bak"),
+            ("반기문", "Ban Ki-moon"),
+        ] {
+            let p = score_names(h, l);
+            assert!(p.score > 0.9 && p.han_by_sound, "{h} {l} {p:?}");
+        }
+        assert!(s("김여정", "Kim Jong Un") < 0.7);
+        assert!(s("박지성", "Pak Chi Song") > 0.9);
+        assert!(s("대륜중공업", "대륜홀딩스") < 0.5);
+    }
+
+    #[test]
+    fn two_english_words_are_not_one_word_spelt_twice() {
+        assert!(s("Pellmoor Timber Exports Ltd", "Pellmoor Timber Experts Ltd") < 0.85);
+        assert!(s("Haji Abdalla & Sons Ltd", "Haji Abdulla and Sons Limited") > 0.95);
+        assert!(s("Qureshi Leather Works", "Quraishi Leather Works") > 0.95);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! uses ([`NameScreener::best`]).
 
 use crate::index::{ListIndex, NameForm, Party};
+use crate::party::PartyInfo;
 use crate::score::{PName, PairScore};
 use compact_str::CompactString;
 use hashbrown::HashMap;
@@ -43,6 +44,8 @@ pub struct Hit {
     pub alias: CompactString,
     /// Where the entry comes from.
     pub source: CompactString,
+    /// The listed party's type and secondary identifiers (countries, dates of birth).
+    pub party: PartyInfo,
     /// Score and the tokens that matched.
     pub why: PairScore,
 }
@@ -128,12 +131,16 @@ impl Screener {
                     let id = party_of(e).unwrap_or(e.entry.as_str());
                     let n = parties.len() as u32;
                     let p = *party_ix.entry(id).or_insert(n);
+                    let info = e.note.as_deref().map(PartyInfo::parse_note).unwrap_or_default();
                     if p == n {
                         parties.push(Party {
                             id: CompactString::new(id),
                             name: e.entry.clone(),
                             source: CompactString::new(e.source.as_deref().unwrap_or("")),
+                            info,
                         });
+                    } else if let Some(party) = parties.get_mut(p as usize) {
+                        party.info.merge(&info);
                     }
                     let a = aliases.len() as u32;
                     aliases.push((p, e.entry.clone()));
@@ -177,6 +184,7 @@ impl Screener {
                         entry: p.name.clone(),
                         alias: CompactString::new(alias),
                         source: p.source.clone(),
+                        party: p.info.clone(),
                         why: h.score,
                     });
                 }
@@ -202,6 +210,24 @@ impl NameScreener for Screener {
 }
 
 impl Screener {
+    /// The best score of `name` in `list` among the hits that are alerts for an account of
+    /// `kind` in `country` ([`crate::assess`]): what a policy should compare with its
+    /// threshold, so that a personal account named `张伟` is not blocked for a namesake.
+    /// Uncached (it builds explanations); the engine's hook calls [`best_cached`](Self::best_cached).
+    pub fn best_alerting(
+        &self,
+        name: &str,
+        list: &str,
+        kind: sluice_core::AccountKind,
+        country: &str,
+    ) -> f64 {
+        self.screen(name, Some(list), 10)
+            .iter()
+            .filter(|h| crate::assess::assess(kind, country, h).alert)
+            .map(Hit::score)
+            .fold(0.0, f64::max)
+    }
+
     /// The best score of `name` in `list`, cached per (list, name): a screener is one list
     /// version, so the inline path pays for a name once; a new version is a new screener
     /// with an empty cache.
@@ -265,5 +291,22 @@ mod tests {
         // Cached: same answer.
         assert!(s.best("Garantex Europe OÜ", "sanctions") > 0.99);
         assert_eq!(s.best("anything", "nope"), 0.0);
+    }
+
+    #[test]
+    fn alerting_score_applies_the_policy() {
+        let mut es = vec![
+            entry("sanctions", "Zhang Wei", Some("OFAC-1")),
+            entry("sanctions", "张 伟", Some("OFAC-1")),
+        ];
+        es[0].note = Some("party=OFAC-1; primary; type=individual; countries=CN".into());
+        let s = Screener::from_entries(&es, "v1");
+        use sluice_core::AccountKind::{Merchant, Personal};
+        assert!(s.best("张伟", "sanctions") > 0.99);
+        assert!(s.best_alerting("张伟", "sanctions", Personal, "CN") > 0.99);
+        assert_eq!(s.best_alerting("张伟", "sanctions", Personal, "JP"), 0.0);
+        // By sound only: never an alert for a person.
+        assert_eq!(s.best_alerting("张维", "sanctions", Personal, "CN"), 0.0);
+        assert!(s.best_alerting("张伟", "sanctions", Merchant, "JP") > 0.99);
     }
 }

@@ -1,10 +1,12 @@
 //! Every import on the real sources in `../shared/data` (when present) and each import's
 //! error path on the malformed fixtures in `tests/fixtures/`.
 
-use sluice_core::{ListKind, ListName};
-use sluice_screen::NameScreener;
+use sluice_core::{AccountKind, ListEntry, ListKind, ListName};
+use sluice_screen::assess::assess;
 use sluice_screen::import::{self, Format, ImportError};
+use sluice_screen::party::{PartyInfo, PartyKind};
 use sluice_screen::store::ListsDir;
+use sluice_screen::{NameScreener, Screener};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -107,6 +109,11 @@ fn ofac_classic_csv_2019() {
     assert!(i.postal_addresses > 10_000);
     // People are written `First LAST`, so a comma never reads as a trailing clause.
     assert!(i.entries.iter().any(|e| e.entry.as_str() == "Ayman AL-ZAWAHIRI"));
+    // Type, date and place of birth from the remarks.
+    assert_eq!(
+        info_of(&i.entries, "Dr. Ayman AL ZAWAHIRI"),
+        ("individual".into(), vec!["EG".into()], vec!["1951-06-19".into()])
+    );
 }
 
 #[test]
@@ -115,6 +122,86 @@ fn un_consolidated_xml() {
     let i = import::import(&p, "sanctions", None).unwrap_or_else(|e| unreachable!("{e}"));
     assert_eq!((i.format, i.parties), (Format::UnXml, 1003));
     assert_eq!(i.date.as_deref(), Some("2026-02-27"));
+    // Type, nationality, address and birth countries (UN names → codes), year of birth.
+    assert_eq!(
+        info_of(&i.entries, "GASTON IYAMUREMYE"),
+        ("individual".into(), vec!["CD".into(), "RW".into()], vec!["1948".into()])
+    );
+    let kinds = |k: PartyKind| {
+        i.entries
+            .iter()
+            .filter(|e| e.note.as_deref().is_some_and(|n| n.contains(&format!("type={}", k.as_str()))))
+            .count()
+    };
+    assert_eq!((kinds(PartyKind::Individual), kinds(PartyKind::Entity)), (730, 273));
+}
+
+/// The type, countries and dates of birth of the party whose main name is `name`.
+fn info_of(entries: &[ListEntry], name: &str) -> (String, Vec<String>, Vec<String>) {
+    let note = entries
+        .iter()
+        .find(|e| e.entry.as_str() == name && e.note.as_deref().is_some_and(|n| n.contains("primary")))
+        .and_then(|e| e.note.clone())
+        .unwrap_or_default();
+    let p = PartyInfo::parse_note(&note);
+    (
+        p.kind.as_str().to_string(),
+        p.countries.iter().map(|c| c.to_string()).collect(),
+        p.born.iter().map(|c| c.to_string()).collect(),
+    )
+}
+
+/// A trimmed copy of the real SDN advanced XML (`tests/fixtures/trim_sdn.py`): every
+/// element name, feature type, party sub-type, alias type and script of the real parties,
+/// 66 parties, read in CI time.
+#[test]
+fn ofac_advanced_xml_trimmed() {
+    let i = import::import(&fixture("sdn_advanced_trimmed.xml"), "sanctions", None)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!((i.format, i.parties), (Format::OfacXml, 66));
+    assert_eq!(i.source, "OFAC SDN 2025-11-19");
+    assert_eq!(
+        info_of(&i.entries, "SUN Wei"),
+        ("individual".into(), vec!["CN".into()], vec!["1982-07-01".into()])
+    );
+    assert_eq!(
+        info_of(&i.entries, "Zhang Wei"),
+        ("individual".into(), vec!["CN".into()], vec!["1977-06-16".into()])
+    );
+    assert_eq!(info_of(&i.entries, "DALIAN GLOBAL UNITY SHIPPING CO., LTD.").0, "entity");
+    assert_eq!(
+        info_of(&i.entries, "GARANTEX EUROPE OU"),
+        ("entity".into(), vec!["EE".into(), "RU".into()], vec![])
+    );
+    let count = |k: PartyKind| {
+        i.entries
+            .iter()
+            .filter(|e| {
+                e.note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("primary") && n.contains(&format!("type={}", k.as_str())))
+            })
+            .count()
+    };
+    assert_eq!(
+        [PartyKind::Individual, PartyKind::Entity, PartyKind::Vessel, PartyKind::Aircraft].map(count),
+        [10, 37, 13, 6]
+    );
+    assert!(i.entries.iter().any(|e| e.kind == ListKind::Address));
+    assert!(i.entries.iter().any(|e| e.entry.as_str() == "孙 伟"));
+
+    // Screened: the hit carries the party, and the policy tells a namesake from a match.
+    let s = Screener::from_entries(&i.entries, "v");
+    let hits = s.screen("张伟", Some("sanctions"), 3);
+    let Some(h) = hits.first() else { unreachable!("no hit for 张伟") };
+    assert_eq!((h.entry.as_str(), h.party.kind), ("Zhang Wei", PartyKind::Individual));
+    assert!(assess(AccountKind::Personal, "CN", h).alert);
+    assert!(!assess(AccountKind::Personal, "JP", h).alert);
+    assert!(assess(AccountKind::Merchant, "JP", h).alert);
+    let g = s.screen("Garantex Europe", Some("sanctions"), 1);
+    let Some(g) = g.first() else { unreachable!("no hit for Garantex") };
+    assert!(assess(AccountKind::Merchant, "CN", g).alert);
+    assert!(!assess(AccountKind::Personal, "EE", g).alert);
 }
 
 #[test]
@@ -136,7 +223,8 @@ fn exchange_list() {
     assert!(!hosts.contains(&"github.com"));
 }
 
-/// The advanced XML is 121 MB unpacked: slow in a debug build, so only on request.
+/// The advanced XML is 121 MB unpacked: slow in a debug build, so only on request
+/// (`SLUICE_SLOW_TESTS=1`); [`ofac_advanced_xml_trimmed`] runs every time.
 #[test]
 fn ofac_advanced_xml_bz2() {
     if std::env::var_os("SLUICE_SLOW_TESTS").is_none() {
@@ -148,4 +236,8 @@ fn ofac_advanced_xml_bz2() {
     assert_eq!(i.source, "OFAC SDN 2025-11-19");
     assert!(i.entries.iter().any(|e| e.entry.as_str() == "GARANTEX EUROPE OU"));
     assert!(i.entries.iter().filter(|e| e.kind == ListKind::Address).count() > 700);
+    assert_eq!(
+        info_of(&i.entries, "SUN Wei"),
+        ("individual".into(), vec!["CN".into()], vec!["1982-07-01".into()])
+    );
 }

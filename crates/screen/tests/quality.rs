@@ -17,8 +17,8 @@ fn watchman_cascade_pairs() {
     let Some(p) = shared("peers/watchman_cascade_name_pairs.csv") else { return };
     let pairs = read_cascade(&p).unwrap_or_else(|e| unreachable!("{e}"));
     let m = Metrics::at(&score_cascade(&pairs), DEFAULT_THRESHOLD);
-    // Measured: accuracy 0.937, precision 0.992, recall 0.871 (see the crate's README).
-    assert!(m.accuracy() >= 0.93 && m.precision() >= 0.98 && m.recall() >= 0.86, "{m:?}");
+    // Measured: accuracy 0.940, precision 1.000, recall 0.871 (see the crate's README).
+    assert!(m.accuracy() >= 0.935 && m.precision() >= 0.99 && m.recall() >= 0.86, "{m:?}");
 }
 
 #[test]
@@ -26,7 +26,7 @@ fn watchman_cross_script_pairs() {
     let Some(p) = shared("peers/watchman_cross_script_pairs.csv") else { return };
     let pairs = read_cross_script(&p).unwrap_or_else(|e| unreachable!("{e}"));
     let reached = pairs.iter().filter(|c| score_names(&c.query, &c.expected).score >= c.min_score).count();
-    assert!(reached >= 15, "{reached} of {}", pairs.len());
+    assert!(reached >= 18, "{reached} of {}", pairs.len());
 }
 
 #[test]

@@ -6,6 +6,7 @@ use anyhow::Context;
 use sluice_core::Account;
 use sluice_io::{ReadItem, RecordReader};
 use sluice_screen::Screener;
+use sluice_screen::assess::assess;
 use sluice_screen::import::{Format, import};
 use sluice_screen::store::ListsDir;
 use std::collections::HashSet;
@@ -22,7 +23,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Say what a lists directory holds: sources, dates, counts, version.
     Info(InfoArgs),
-    /// Screen every account's name against the name lists; report hits not seen before.
+    /// Screen every account's name against the name lists; report alerts not raised before
+    /// (a person's name is an alert only with a country that agrees: see `hits.csv`).
     Rescreen(RescreenArgs),
 }
 
@@ -187,22 +189,55 @@ fn run_info(a: &InfoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One hit of a re-screen: account, list, party.
+/// One alert of a re-screen: account, list, party.
 type HitKey = (String, String, String);
 
-fn read_hits(path: &Path) -> HashSet<HitKey> {
+/// The alerts of the previous re-screen (`hits.csv` rows with status `alert`; every row of a
+/// file written before hits had a status).
+fn read_alerts(path: &Path) -> HashSet<HitKey> {
     let mut out = HashSet::new();
-    if let Ok(mut r) = csv::Reader::from_path(path) {
-        for rec in r.records().flatten() {
-            let g = |i: usize| rec.get(i).unwrap_or("").to_string();
-            out.insert((g(0), g(2), g(4)));
+    let Ok(mut r) = csv::Reader::from_path(path) else { return out };
+    let Ok(headers) = r.headers().cloned() else { return out };
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let (Some(ca), Some(cl), Some(cp)) = (col("account_id"), col("list"), col("party")) else { return out };
+    let cs = col("status");
+    for rec in r.records().flatten() {
+        if cs.is_some_and(|c| rec.get(c) != Some("alert")) {
+            continue;
         }
+        let g = |i: usize| rec.get(i).unwrap_or("").to_string();
+        out.insert((g(ca), g(cl), g(cp)));
     }
     out
 }
 
-/// Screens every account name against every name list; writes all hits to
-/// `DIR/hits.csv` and reports (and writes to `alerts`) those not in the previous hits.
+/// Matches looked at per account: enough that a listed person is not crowded out of them by
+/// companies of a similar name.
+const RESCREEN_LIMIT: usize = 10;
+
+const HITS_HEADER: [&str; 16] = [
+    "account_id",
+    "name",
+    "kind",
+    "country",
+    "list",
+    "score",
+    "party",
+    "party_type",
+    "party_countries",
+    "party_born",
+    "entry",
+    "alias",
+    "why",
+    "status",
+    "assessment",
+    "version",
+];
+
+/// Screens every account name against every name list and judges each hit by the account's
+/// kind and country ([`sluice_screen::assess`]); writes all hits to `DIR/hits.csv` with their
+/// status (`alert` or `weak`), and reports (and writes to `alerts`) the alerts not raised
+/// before.
 fn rescreen(
     dir: &ListsDir,
     screener: &Screener,
@@ -212,11 +247,11 @@ fn rescreen(
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut rdr = RecordReader::<Account>::open(accounts)?;
-    let mut names: Vec<(String, String)> = Vec::new();
+    let mut names: Vec<Account> = Vec::new();
     let mut rejected = 0u64;
     while let Some(item) = rdr.next_item()? {
         match item {
-            ReadItem::Record(a, _) => names.push((a.account_id.as_str().to_string(), a.name.to_string())),
+            ReadItem::Record(a, _) => names.push(a),
             ReadItem::Rejected(r) => {
                 rejected += 1;
                 eprintln!("reject: {r}");
@@ -225,71 +260,83 @@ fn rescreen(
     }
     // Two halves on two threads: the machine this runs on has two cores.
     let half = names.len().div_ceil(2);
-    let screen_part = |part: &[(String, String)]| {
+    fn screen_part<'a>(
+        screener: &Screener,
+        threshold: f64,
+        part: &'a [Account],
+    ) -> Vec<(&'a Account, sluice_screen::Hit, sluice_screen::assess::Assessment)> {
         let mut hits = Vec::new();
-        for (id, name) in part {
-            for h in screener.screen(name, None, 3) {
+        for a in part {
+            for h in screener.screen(&a.name, None, RESCREEN_LIMIT) {
                 if h.score() >= threshold {
-                    hits.push((id.clone(), name.clone(), h));
+                    let verdict = assess(a.kind, a.country.as_str(), &h);
+                    hits.push((a, h, verdict));
                 }
             }
         }
         hits
-    };
+    }
     let hits = std::thread::scope(|s| {
         let (a, b) = names.split_at(half.min(names.len()));
-        let ta = s.spawn(|| screen_part(a));
-        let hb = screen_part(b);
+        let ta = s.spawn(|| screen_part(screener, threshold, a));
+        let hb = screen_part(screener, threshold, b);
         let mut ha = ta.join().unwrap_or_default();
         ha.extend(hb);
         ha
     });
     let hits_path = dir.dir.join("hits.csv");
-    let before = read_hits(&hits_path);
+    let before = read_alerts(&hits_path);
     let tmp = dir.dir.join("hits.csv.tmp");
     let mut w = csv::Writer::from_path(&tmp).with_context(|| format!("{}", tmp.display()))?;
-    w.write_record(["account_id", "name", "list", "score", "party", "entry", "alias", "why", "version"])?;
+    w.write_record(HITS_HEADER)?;
     let mut alert_w = match alerts {
         Some(p) => {
             let mut aw = csv::Writer::from_path(p).with_context(|| format!("{}", p.display()))?;
-            aw.write_record([
-                "account_id",
-                "name",
-                "list",
-                "score",
-                "party",
-                "entry",
-                "alias",
-                "why",
-                "version",
-            ])?;
+            aw.write_record(HITS_HEADER)?;
             Some(aw)
         }
         None => None,
     };
-    let mut new = 0u64;
-    for (id, name, h) in &hits {
+    let (mut new, mut strong) = (0u64, 0u64);
+    for (a, h, verdict) in &hits {
+        let id = a.account_id.as_str();
         let row = [
-            id.clone(),
-            name.clone(),
+            id.to_string(),
+            a.name.to_string(),
+            a.kind.as_str().to_string(),
+            a.country.as_str().to_string(),
             h.list.to_string(),
             format!("{:.4}", h.score()),
             h.id.to_string(),
+            h.party.kind.as_str().to_string(),
+            h.party.countries.join(";"),
+            h.party.born.join(";"),
             h.entry.to_string(),
             h.alias.to_string(),
             h.explain(),
+            verdict.status().to_string(),
+            verdict.why.clone(),
             screener.version().to_string(),
         ];
         w.write_record(&row)?;
-        if !before.contains(&(id.clone(), h.list.to_string(), h.id.to_string())) {
+        if !verdict.alert {
+            continue;
+        }
+        strong += 1;
+        if !before.contains(&(id.to_string(), h.list.to_string(), h.id.to_string())) {
             new += 1;
             println!(
-                "alert: account {id} `{name}` ~ {} `{}` (alias `{}`) in `{}`: {:.4}",
+                "alert: {} account {id} `{}` ({}) ~ {} {} `{}` (alias `{}`) in `{}`: {:.4}; {}",
+                a.kind.as_str(),
+                a.name,
+                a.country.as_str(),
+                h.party.kind.as_str(),
                 h.id,
                 h.entry,
                 h.alias,
                 h.list,
-                h.score()
+                h.score(),
+                verdict.why
             );
             if let Some(aw) = &mut alert_w {
                 aw.write_record(&row)?;
@@ -303,11 +350,14 @@ fn rescreen(
         aw.flush()?;
     }
     eprintln!(
-        "re-screened {} accounts against lists version {} in {:.2} s: {} hits at ≥ {threshold}, {} new (alerts); {} rows rejected",
+        "re-screened {} accounts against lists version {} in {:.2} s: {} hits at ≥ {threshold}, of which {} alerts and {} weak (kept in {}, not alerts); {} new alerts; {} rows rejected",
         thousands(names.len() as u64),
         screener.version(),
         started.elapsed().as_secs_f64(),
         thousands(hits.len() as u64),
+        thousands(strong),
+        thousands(hits.len() as u64 - strong),
+        hits_path.display(),
         thousands(new),
         rejected
     );

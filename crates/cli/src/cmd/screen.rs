@@ -53,7 +53,20 @@ pub fn run(a: &Args) -> anyhow::Result<ExitCode> {
         let col_name = headers.iter().position(|h| h.trim_start_matches('\u{feff}') == "name").unwrap_or(0);
         let col_id = headers.iter().position(|h| h == "id" || h == "account_id");
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(["id", "name", "rank", "score", "list", "party", "entry", "alias", "why"])?;
+        w.write_record([
+            "id",
+            "name",
+            "rank",
+            "score",
+            "list",
+            "party",
+            "party_type",
+            "party_countries",
+            "party_born",
+            "entry",
+            "alias",
+            "why",
+        ])?;
         for (i, rec) in rdr.records().enumerate() {
             let rec = rec.with_context(|| format!("{}: record {}", path.display(), i + 1))?;
             let name = rec.get(col_name).unwrap_or("");
@@ -67,6 +80,9 @@ pub fn run(a: &Args) -> anyhow::Result<ExitCode> {
                     &format!("{:.4}", h.score()),
                     &h.list,
                     &h.id,
+                    h.party.kind.as_str(),
+                    &h.party.countries.join(";"),
+                    &h.party.born.join(";"),
                     &h.entry,
                     &h.alias,
                     &h.explain(),
@@ -87,7 +103,23 @@ pub fn run(a: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for h in &hits {
-        writeln!(out, "{:.4}  {:<10} {:<14} {}", h.score(), h.list, h.id, h.entry)?;
+        writeln!(
+            out,
+            "{:.4}  {:<10} {:<14} {:<10} {}",
+            h.score(),
+            h.list,
+            h.id,
+            h.party.kind.as_str(),
+            h.entry
+        )?;
+        if !h.party.countries.is_empty() || !h.party.born.is_empty() {
+            writeln!(
+                out,
+                "        countries: {}  born: {}",
+                if h.party.countries.is_empty() { "-".to_string() } else { h.party.countries.join(",") },
+                if h.party.born.is_empty() { "-".to_string() } else { h.party.born.join(",") }
+            )?;
+        }
         if h.alias != h.entry {
             writeln!(out, "        alias: {}", h.alias)?;
         }
