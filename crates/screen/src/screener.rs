@@ -29,6 +29,18 @@ impl sluice_engine::policy::facts::NameScreener for Screener {
     fn best(&self, name: &str, list: &str) -> f64 {
         self.best_cached(name, list)
     }
+    /// Accounts' names go through the alert policy of [`crate::assess`]: a personal account
+    /// named like a sanctioned person scores only on a strong whole-name match in one of the
+    /// person's countries. The engine caches the result per account and list.
+    fn best_for_account(
+        &self,
+        name: &str,
+        list: &str,
+        kind: sluice_core::AccountKind,
+        country: sluice_core::Country,
+    ) -> f64 {
+        self.best_alerting(name, list, kind, country.as_str())
+    }
 }
 
 /// One match of a screened name.

@@ -26,6 +26,20 @@ pub fn category_index(c: Category) -> usize {
 pub trait NameScreener: Send + Sync {
     /// The best score of `name` against any `name` entry of `list`.
     fn best(&self, name: &str, list: &str) -> f64;
+
+    /// The best score among the matches that would be alerts for an account of `kind` in
+    /// `country` (a screener that knows what a listed party is — person, company, vessel —
+    /// and its countries can refuse a bare namesake); by default the same as [`best`](Self::best).
+    fn best_for_account(
+        &self,
+        name: &str,
+        list: &str,
+        kind: sluice_core::AccountKind,
+        country: Country,
+    ) -> f64 {
+        let _ = (kind, country);
+        self.best(name, list)
+    }
 }
 
 /// The screener used when none is configured: 1.0 when the name equals an entry after
@@ -65,6 +79,15 @@ pub struct BestOf(pub Vec<std::sync::Arc<dyn NameScreener>>);
 impl NameScreener for BestOf {
     fn best(&self, name: &str, list: &str) -> f64 {
         self.0.iter().map(|s| s.best(name, list)).fold(0.0, f64::max)
+    }
+    fn best_for_account(
+        &self,
+        name: &str,
+        list: &str,
+        kind: sluice_core::AccountKind,
+        country: Country,
+    ) -> f64 {
+        self.0.iter().map(|s| s.best_for_account(name, list, kind, country)).fold(0.0, f64::max)
     }
 }
 
@@ -240,13 +263,14 @@ impl<'a> Facts<'a> {
         let s = self.side(r);
         let (Some(idx), Some(acct)) = (s.idx, s.account) else { return 0.0 };
         let slot = self.screen_cache.borrow().slot(idx, list);
-        let Some(slot) = slot else { return self.screener.best(&acct.name, name) };
+        let screen = || self.screener.best_for_account(&acct.name, name, acct.kind, acct.country);
+        let Some(slot) = slot else { return screen() };
         let state = self.screen_cache.borrow().state.get(slot).copied().unwrap_or(0);
         match state {
             1 => 0.0,
             2 => self.screen_cache.borrow().scores.get(&(idx, list.index())).map_or(0.0, |v| f64::from(*v)),
             _ => {
-                let score = self.screener.best(&acct.name, name) as f32;
+                let score = screen() as f32;
                 let mut c = self.screen_cache.borrow_mut();
                 if let Some(b) = c.state.get_mut(slot) {
                     *b = if score > 0.0 { 2 } else { 1 };
