@@ -38,6 +38,10 @@ enum Command {
     Lists(cmd::lists::Command),
     /// Screen a name (or a CSV file of names) against the lists: best matches and why.
     Screen(cmd::screen::Args),
+    /// Score every account over a period's payment graph and write verdicts.csv.
+    Sweep(cmd::sweep::Args),
+    /// Measure verdicts (and decisions) against labels; JSON and an HTML report.
+    Eval(cmd::eval::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,8 @@ fn main() -> ExitCode {
         Command::Policy(c) => cmd::policy::run(&c),
         Command::Lists(c) => cmd::lists::run(&c),
         Command::Screen(args) => cmd::screen::run(&args),
+        Command::Sweep(args) => cmd::sweep::run(&args),
+        Command::Eval(args) => cmd::eval::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,11 +1,13 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod eval;
 pub mod lists;
 pub mod policy;
 pub mod replay;
 pub mod screen;
 pub mod simulate;
+pub mod sweep;
 pub mod validate;
 
 use indicatif::{ProgressBar, ProgressStyle};

@@ -1,0 +1,138 @@
+//! `sluice eval`: measure verdicts (and decisions) against the simulator's labels and write
+//! the figures as JSON and an HTML page with SVG plots (`sluice_sweep::eval`, `report`).
+
+use crate::fmt::thousands;
+use anyhow::{Context, bail};
+use sluice_core::{AccountLabel, Decision, Role, TxLabel, Verdict};
+use sluice_io::{ReadItem, RecordReader};
+use sluice_sweep::eval::{self, Scored, TxEval};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Flags of `sluice eval`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Verdicts written by `sluice sweep`.
+    #[arg(long)]
+    verdicts: PathBuf,
+    /// Account labels (`labels_accounts.csv`).
+    #[arg(long)]
+    labels: PathBuf,
+    /// Decisions written by `sluice replay` (needs --tx-labels).
+    #[arg(long, requires = "tx_labels")]
+    decisions: Option<PathBuf>,
+    /// Transaction labels (`labels_transactions.csv`).
+    #[arg(long)]
+    tx_labels: Option<PathBuf>,
+    /// Directory for `eval.json` and `index.html`.
+    #[arg(long)]
+    report: PathBuf,
+}
+
+fn read_all<T: sluice_io::Record>(path: &Path, mut each: impl FnMut(T)) -> anyhow::Result<()> {
+    let mut r = RecordReader::<T>::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut bad = 0u64;
+    while let Some(item) = r.next_item()? {
+        match item {
+            ReadItem::Record(v, _) => each(v),
+            ReadItem::Rejected(rej) => {
+                bad += 1;
+                if bad <= 5 {
+                    eprintln!("reject: {rej}");
+                }
+            }
+        }
+    }
+    if bad > 0 {
+        bail!("{} bad row(s) in {}", thousands(bad), path.display());
+    }
+    Ok(())
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut roles: HashMap<String, Role> = HashMap::new();
+    read_all::<AccountLabel>(&args.labels, |l| {
+        roles.insert(l.account_id.as_str().to_string(), l.role);
+    })?;
+    let mut scored = Vec::new();
+    let mut unlabeled = 0u64;
+    read_all::<Verdict>(&args.verdicts, |v| match roles.get(v.account_id.as_str()) {
+        Some(&role) => scored.push(Scored { score: v.score.as_f64(), action: v.action, role }),
+        None => unlabeled += 1,
+    })?;
+    let acc = eval::accounts(&scored);
+
+    let tx = match (&args.decisions, &args.tx_labels) {
+        (Some(d), Some(tl)) => {
+            let hasher = RandomState::new();
+            let mut crypto: HashMap<u64, bool> = HashMap::new();
+            read_all::<TxLabel>(tl, |l| {
+                crypto.insert(hasher.hash_one(l.tx_id.as_str()), l.crypto_related);
+            })?;
+            let mut t = TxEval::default();
+            read_all::<Decision>(d, |dec| {
+                let label = crypto.get(&hasher.hash_one(dec.tx_id.as_str())).copied();
+                eval::add_tx(&mut t, dec.decision, label);
+            })?;
+            Some(t)
+        }
+        _ => None,
+    };
+
+    std::fs::create_dir_all(&args.report)
+        .with_context(|| format!("cannot create {}", args.report.display()))?;
+    let json = eval::to_json(&acc, tx.as_ref());
+    let jp = args.report.join("eval.json");
+    std::fs::write(&jp, format!("{json:#}\n")).with_context(|| format!("cannot write {}", jp.display()))?;
+    let hp = args.report.join("index.html");
+    let title = format!("Sluice evaluation: {}", args.verdicts.display());
+    std::fs::write(&hp, sluice_sweep::report::html(&title, &acc, tx.as_ref()))
+        .with_context(|| format!("cannot write {}", hp.display()))?;
+
+    let mut o = std::io::stdout().lock();
+    let line = |name: &str, p: &eval::Prf| {
+        format!(
+            "{name:<22} precision {:.4}  recall {:.4}  F1 {:.4}  ({} hits, {} false alarms, {} misses)",
+            p.precision(),
+            p.recall(),
+            p.f1(),
+            p.tp,
+            p.fp,
+            p.fn_
+        )
+    };
+    writeln!(o, "{}", line("operators flagged", &acc.flagged))?;
+    writeln!(o, "{}", line("operators restricted", &acc.restricted))?;
+    writeln!(o, "average precision      {:.4}", acc.average_precision)?;
+    for (r, c) in &acc.by_role {
+        writeln!(
+            o,
+            "  {:<16} {:>9} accounts  {:>7} flagged  {:>7} restricted",
+            r.as_str(),
+            thousands(c[0]),
+            thousands(c[1]),
+            thousands(c[2])
+        )?;
+    }
+    let normal = acc.by_role.iter().find(|r| r.0 == Role::Normal).map_or([0; 3], |r| r.1);
+    writeln!(
+        o,
+        "normal accounts restricted: {} of {} ({:.2} per 100,000)",
+        thousands(normal[2]),
+        thousands(normal[0]),
+        if normal[0] > 0 { normal[2] as f64 * 1e5 / normal[0] as f64 } else { 0.0 }
+    )?;
+    if let Some(t) = &tx {
+        writeln!(o, "{}", line("payments flagged", &t.flagged))?;
+        writeln!(o, "{}", line("payments blocked", &t.blocked))?;
+    }
+    if unlabeled > 0 {
+        writeln!(o, "{} verdict(s) without a label were not counted", thousands(unlabeled))?;
+    }
+    writeln!(o, "report: {} and {}", jp.display(), hp.display())?;
+    Ok(ExitCode::SUCCESS)
+}

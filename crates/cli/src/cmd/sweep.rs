@@ -1,0 +1,154 @@
+//! `sluice sweep`: read a period's accounts and payments, score every platform account over
+//! the whole payment graph (`sluice_sweep`), and write the contract's `verdicts.csv`.
+
+use crate::fmt::{rate, thousands};
+use crate::setup;
+use anyhow::Context;
+use sluice_core::{Account, AccountAction, Verdict};
+use sluice_io::format::ByteCounter;
+use sluice_io::{RecordWriter, RejectLog, TransactionIngest, load_accounts};
+use sluice_sweep::Sweep;
+use sluice_sweep::features::FEATURE_NAMES;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Flags of `sluice sweep`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Accounts file.
+    #[arg(long)]
+    accounts: PathBuf,
+    /// Transactions file of the period.
+    #[arg(long)]
+    transactions: PathBuf,
+    /// List files (default: the built-in lists).
+    #[arg(long)]
+    lists: Vec<PathBuf>,
+    /// Where to write the verdicts (.csv or .ndjson, optionally .gz).
+    #[arg(long)]
+    out: PathBuf,
+    /// Also write every account's feature vector as CSV (for training and analysis).
+    #[arg(long)]
+    features_out: Option<PathBuf>,
+    /// Write rejected rows to this CSV file.
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Exit 0 as long as at most this many rows are rejected.
+    #[arg(long, default_value_t = 0)]
+    max_rejects: u64,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let lists = setup::load_lists(&args.lists)?;
+    let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
+    if let Some(p) = &args.rejects {
+        log = log.with_file(p)?;
+    }
+    let mut accounts: Vec<Account> = Vec::new();
+    let load = load_accounts(&args.accounts, &mut log, |_, a| accounts.push(a))
+        .context("cannot read the accounts")?;
+    let mut sweep = Sweep::new(&accounts, &lists);
+    let bytes = std::fs::metadata(&args.transactions).map_or(0, |m| m.len());
+    sweep.reserve(usize::try_from(bytes / 90).unwrap_or(0));
+
+    let counter = ByteCounter::new();
+    let pb = super::file_progress(&args.transactions, "reading");
+    let mut ingest = TransactionIngest::open(&args.transactions, &load.book, Some(counter.clone()))
+        .context("cannot read the transactions")?;
+    let mut n: u64 = 0;
+    while let Some(adm) = ingest.next(&mut log)? {
+        sweep.add(&adm.tx, adm.payer, adm.payee);
+        n += 1;
+        if n.is_multiple_of(65_536) {
+            pb.set_position(counter.get());
+        }
+    }
+    pb.finish_and_clear();
+    let read_secs = started.elapsed().as_secs_f64();
+    eprintln!("scoring {} accounts over {} payments ...", thousands(accounts.len() as u64), thousands(n));
+    let scoring = Instant::now();
+    let out = sweep.finish();
+    let score_secs = scoring.elapsed().as_secs_f64();
+
+    let mut writer = RecordWriter::<Verdict>::create(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut by_action: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+    let mut rings: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for v in &out.verdicts {
+        writer.write(v)?;
+        *by_action.entry(v.action.as_str()).or_default() += 1;
+        if v.action != AccountAction::None {
+            for r in &v.reasons {
+                *reasons.entry(r.as_str().to_string()).or_default() += 1;
+            }
+        }
+        if let Some(r) = &v.ring {
+            rings.insert(r.as_str());
+        }
+    }
+    writer.finish()?;
+    if let Some(p) = &args.features_out {
+        let mut w = csv::Writer::from_path(p).with_context(|| format!("cannot create {}", p.display()))?;
+        let mut header = vec!["account_id"];
+        header.extend_from_slice(FEATURE_NAMES);
+        w.write_record(&header)?;
+        for (a, f) in accounts.iter().zip(&out.features) {
+            let mut rec = vec![a.account_id.as_str().to_string()];
+            rec.extend(f.0.iter().map(|x| format!("{x}")));
+            w.write_record(&rec)?;
+        }
+        w.flush()?;
+    }
+    log.finish()?;
+
+    let mut o = std::io::stderr().lock();
+    let actions: Vec<String> = by_action.iter().map(|(a, c)| format!("{a} {}", thousands(*c))).collect();
+    writeln!(
+        o,
+        "verdicts {}: {}  ({} rings)",
+        thousands(out.verdicts.len() as u64),
+        actions.join(" · "),
+        rings.len()
+    )?;
+    let mut top: Vec<(&String, &u64)> = reasons.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    if !top.is_empty() {
+        writeln!(o, "reasons of flagged accounts:")?;
+        for (code, count) in top.iter().take(10) {
+            writeln!(o, "  {code:<24} {}", thousands(**count))?;
+        }
+    }
+    let ist = ingest.stats();
+    writeln!(
+        o,
+        "input: {} rows, {} accepted, {} rejected, {} duplicates; graph {} MB",
+        thousands(ist.rows),
+        thousands(ist.accepted),
+        thousands(ist.rejected),
+        thousands(ist.duplicates),
+        out.graph_bytes >> 20
+    )?;
+    writeln!(
+        o,
+        "elapsed {:.2} s (reading {:.2} s, {}; scoring {:.2} s)",
+        started.elapsed().as_secs_f64(),
+        read_secs,
+        rate(n, read_secs),
+        score_secs
+    )?;
+    if log.total() > args.max_rejects {
+        eprintln!(
+            "sluice: {} rows rejected, more than --max-rejects {}",
+            thousands(log.total()),
+            args.max_rejects
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

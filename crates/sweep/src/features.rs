@@ -1,0 +1,326 @@
+//! The per-account feature vector: a fixed-length `[f32; N_FEATURES]` whose slots are named
+//! in [`FEATURE_NAMES`], so that the rule scorer reads it by name ([`F`]) and a learned model
+//! (`sluice train`, next) reads it as a plain row.
+//!
+//! Every feature is computed from the account's own payments in time order plus three
+//! whole-graph facts: its distinct platform neighbours (for *strangers*), the device groups,
+//! and the personalised PageRank of [`crate::ppr`]. A feature can be computed up to a cut-off
+//! time (`first_flag_ts`: the first day-end at which the evidence crossed the threshold).
+//!
+//! **Strangers.** A counterparty `c` of account `a` is a stranger when `a` and `c` have no
+//! platform neighbour in common (hubs with more than [`HUB_DEGREE`] neighbours excluded: a
+//! supermarket makes no community) and there was no payment in the other direction before
+//! `c` first paid (or was paid by) `a` in the period. Without `--state` the period is the only
+//! history.
+
+use crate::graph::{
+    BELOW_LIMIT, Edge, Graph, MEMO_CRYPTO, MEMO_OTC, MEMO_STRONG, NIGHT, PEGGED, ROUND, TOP_UP, WITHDRAWAL,
+    local_day, local_hour,
+};
+
+/// Neighbours above this count do not make two accounts acquainted.
+pub const HUB_DEGREE: usize = 64;
+/// Pass-through horizons: outflow covered by inflow of the last 2 h and 24 h.
+pub const PASS_SHORT_SECS: u32 = 2 * 3600;
+/// The long pass-through horizon.
+pub const PASS_LONG_SECS: u32 = 24 * 3600;
+
+macro_rules! features {
+    ($($name:ident = $text:literal : $doc:literal,)*) => {
+        /// Slots of the feature vector.
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(usize)]
+        pub enum F { $(#[doc = $doc] $name,)* }
+        /// Column names of the feature vector, in slot order.
+        pub const FEATURE_NAMES: &[&str] = &[$($text,)*];
+    };
+}
+
+features! {
+    InCount = "in_count": "payments received",
+    OutCount = "out_count": "payments made",
+    InSum = "in_sum_yuan": "money received (major units)",
+    OutSum = "out_sum_yuan": "money paid (major units)",
+    Payers = "payers": "distinct payers (platform and external)",
+    Payees = "payees": "distinct payees (platform and external)",
+    StrangerPayers = "stranger_payers": "distinct platform payers who are strangers",
+    StrangerPayerShare = "stranger_payer_share": "stranger payers / distinct platform payers",
+    StrangerPayees = "stranger_payees": "distinct platform payees who are strangers",
+    NewPayers24h = "new_payers_24h": "most stranger payers first seen on one local day",
+    StrangerInSum = "stranger_in_sum_yuan": "money received from strangers",
+    FanInRatio = "fan_in_ratio": "distinct payers / (distinct payees + 1)",
+    TopPayeeShare = "top_payee_share": "share of outflow to the largest payee",
+    PassShort = "pass_2h_share": "share of outflow covered by inflow of the 2 h before",
+    PassLong = "pass_24h_share": "share of outflow covered by inflow of the 24 h before",
+    OutInRatio = "out_in_ratio": "money out / money in (capped at 2)",
+    ExtOutShare = "ext_out_share": "share of outflow to external parties (bank cards)",
+    HoursActive = "hours_active": "distinct local hours of day with a payment",
+    NightShare = "night_share": "share of payments at local night (00-06)",
+    DaysActive = "days_active": "distinct local days with a payment",
+    RoundShare = "round_share": "share of p2p/merchant payments with round amounts",
+    PeggedShare = "pegged_share": "share of p2p/merchant payments that look like USDT × rate",
+    BelowLimitShare = "below_limit_share": "share of p2p/merchant payments just below a limit",
+    DevicePeers = "device_peers": "other accounts that paid from one of the account's devices",
+    MemoCryptoShare = "memo_crypto_share": "share of payments whose memo uses a crypto term",
+    MemoStrong = "memo_strong": "payments whose memo uses a strong crypto term or a listed address/host",
+    MemoOtc = "memo_otc": "payments whose memo uses an OTC or exchange term",
+    Listed = "listed": "on an account list, or website host listed",
+    Proximity = "proximity": "personalised PageRank from listed and memo-flagged seeds, × accounts",
+    FlaggedInShare = "flagged_in_share": "share of inflow from accounts flagged in the first pass",
+    FlaggedPayers = "flagged_payers": "distinct payers flagged in the first pass",
+    FlaggedDevicePeers = "flagged_device_peers": "accounts flagged in the first pass that paid from one of the account's devices",
+    Merchant = "merchant": "merchant account",
+    AgeDays = "age_days": "account age at the end of the period, days",
+    Kyc = "kyc": "KYC level",
+    MeanIn = "mean_in_yuan": "mean amount received",
+}
+
+/// Number of features.
+pub const N_FEATURES: usize = FEATURE_NAMES.len();
+
+/// One account's feature vector.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Features(pub [f32; N_FEATURES]);
+
+impl Default for Features {
+    fn default() -> Self {
+        Features([0.0; N_FEATURES])
+    }
+}
+
+impl Features {
+    /// A slot.
+    pub fn get(&self, f: F) -> f32 {
+        self.0.get(f as usize).copied().unwrap_or(0.0)
+    }
+    fn set(&mut self, f: F, v: f32) {
+        if let Some(s) = self.0.get_mut(f as usize) {
+            *s = v;
+        }
+    }
+}
+
+/// What the second pass knows: accounts flagged by the first.
+pub struct Context<'a> {
+    /// Personalised PageRank per platform account, already scaled by the account count.
+    pub proximity: &'a [f32],
+    /// Accounts flagged in the first pass (empty in the first pass).
+    pub flagged: &'a [bool],
+    /// Per account: flagged accounts sharing one of its devices (empty in the first pass).
+    pub flagged_device_peers: &'a [u16],
+    /// Latest payment time of the period (age is measured at it).
+    pub end: u32,
+}
+
+fn share(part: f64, whole: f64) -> f32 {
+    if whole > 0.0 { (part / whole) as f32 } else { 0.0 }
+}
+
+const YUAN: f64 = 100.0;
+
+/// Computes account `a`'s features from its payments up to `cutoff` (inclusive).
+pub fn compute(g: &Graph, a: u32, cutoff: u32, ctx: &Context<'_>) -> Features {
+    let mut f = Features::default();
+    let ins: Vec<&Edge> = g.incoming(a).take_while(|e| e.t <= cutoff).collect();
+    let outs: Vec<&Edge> = g.outgoing(a).take_while(|e| e.t <= cutoff).collect();
+    let in_sum: f64 = ins.iter().map(|e| e.amount as f64).sum();
+    let out_sum: f64 = outs.iter().map(|e| e.amount as f64).sum();
+    f.set(F::InCount, ins.len() as f32);
+    f.set(F::OutCount, outs.len() as f32);
+    f.set(F::InSum, (in_sum / YUAN) as f32);
+    f.set(F::OutSum, (out_sum / YUAN) as f32);
+    f.set(F::MeanIn, if ins.is_empty() { 0.0 } else { (in_sum / YUAN / ins.len() as f64) as f32 });
+
+    // Counterparties with their first time, sorted by party.
+    let mut payers: Vec<(u32, u32, u64)> = ins.iter().map(|e| (e.src, e.t, e.amount)).collect();
+    payers.sort_unstable();
+    let mut payees: Vec<(u32, u32, u64)> = outs.iter().map(|e| (e.dst, e.t, e.amount)).collect();
+    payees.sort_unstable();
+    let firsts = |v: &[(u32, u32, u64)]| -> Vec<(u32, u32, u64)> {
+        let mut r: Vec<(u32, u32, u64)> = Vec::new();
+        for &(p, t, amt) in v {
+            match r.last_mut() {
+                Some(last) if last.0 == p => last.2 += amt,
+                _ => r.push((p, t, amt)),
+            }
+        }
+        r
+    };
+    let payers = firsts(&payers);
+    let payees = firsts(&payees);
+    f.set(F::Payers, payers.len() as f32);
+    f.set(F::Payees, payees.len() as f32);
+    f.set(F::FanInRatio, payers.len() as f32 / (payees.len() as f32 + 1.0));
+    let top_payee = payees.iter().map(|p| p.2).max().unwrap_or(0) as f64;
+    f.set(F::TopPayeeShare, share(top_payee, out_sum));
+
+    let first_of = |v: &[(u32, u32, u64)], c: u32| -> Option<u32> {
+        v.binary_search_by_key(&c, |p| p.0).ok().and_then(|i| v.get(i)).map(|p| p.1)
+    };
+    let stranger = |c: u32, first: u32, other: &[(u32, u32, u64)]| -> bool {
+        c < g.n && first_of(other, c).is_none_or(|t| t > first) && !g.common_neighbour(a, c, HUB_DEGREE)
+    };
+    let (mut platform_payers, mut stranger_payers, mut stranger_in) = (0u32, 0u32, 0f64);
+    let mut days: Vec<u32> = Vec::new();
+    let mut flagged_payers = 0u32;
+    let mut flagged_in = 0f64;
+    for &(c, t, amt) in &payers {
+        if c >= g.n {
+            continue;
+        }
+        platform_payers += 1;
+        if ctx.flagged.get(c as usize).copied().unwrap_or(false) {
+            flagged_payers += 1;
+            flagged_in += amt as f64;
+        }
+        if stranger(c, t, &payees) {
+            stranger_payers += 1;
+            stranger_in += amt as f64;
+            days.push(local_day(t));
+        }
+    }
+    days.sort_unstable();
+    let mut best_day = 0u32;
+    let mut run = 0u32;
+    for (i, d) in days.iter().enumerate() {
+        run = if i > 0 && days.get(i - 1) == Some(d) { run + 1 } else { 1 };
+        best_day = best_day.max(run);
+    }
+    let stranger_payees = payees.iter().filter(|&&(c, t, _)| stranger(c, t, &payers)).count();
+    f.set(F::StrangerPayers, stranger_payers as f32);
+    f.set(F::StrangerPayerShare, share(f64::from(stranger_payers), f64::from(platform_payers)));
+    f.set(F::StrangerPayees, stranger_payees as f32);
+    f.set(F::NewPayers24h, best_day as f32);
+    f.set(F::StrangerInSum, (stranger_in / YUAN) as f32);
+    f.set(F::FlaggedPayers, flagged_payers as f32);
+    f.set(F::FlaggedInShare, share(flagged_in, in_sum));
+
+    let (short, long) = pass_through(&ins, &outs);
+    f.set(F::PassShort, share(short, out_sum));
+    f.set(F::PassLong, share(long, out_sum));
+    f.set(
+        F::OutInRatio,
+        if in_sum > 0.0 {
+            (out_sum / in_sum).min(2.0) as f32
+        } else if out_sum > 0.0 {
+            2.0
+        } else {
+            0.0
+        },
+    );
+    let ext_out: f64 = outs.iter().filter(|e| e.dst >= g.n).map(|e| e.amount as f64).sum();
+    f.set(F::ExtOutShare, share(ext_out, out_sum));
+
+    let (mut hours, mut day_set) = (0u32, Vec::new());
+    let (mut night, mut total) = (0u32, 0u32);
+    let (mut round, mut pegged, mut below, mut trade) = (0u32, 0u32, 0u32, 0u32);
+    let (mut memo, mut strong, mut otc) = (0u32, 0u32, 0u32);
+    for e in ins.iter().chain(outs.iter()) {
+        total += 1;
+        hours |= 1 << local_hour(e.t);
+        day_set.push(local_day(e.t));
+        night += u32::from(e.flags & NIGHT != 0);
+        memo += u32::from(e.flags & MEMO_CRYPTO != 0);
+        strong += u32::from(e.flags & MEMO_STRONG != 0);
+        otc += u32::from(e.flags & MEMO_OTC != 0);
+        if e.flags & (TOP_UP | WITHDRAWAL) == 0 {
+            trade += 1;
+            round += u32::from(e.flags & ROUND != 0);
+            pegged += u32::from(e.flags & PEGGED != 0);
+            below += u32::from(e.flags & BELOW_LIMIT != 0);
+        }
+    }
+    day_set.sort_unstable();
+    day_set.dedup();
+    f.set(F::HoursActive, hours.count_ones() as f32);
+    f.set(F::DaysActive, day_set.len() as f32);
+    f.set(F::NightShare, share(f64::from(night), f64::from(total)));
+    f.set(F::RoundShare, share(f64::from(round), f64::from(trade)));
+    f.set(F::PeggedShare, share(f64::from(pegged), f64::from(trade)));
+    f.set(F::BelowLimitShare, share(f64::from(below), f64::from(trade)));
+    f.set(F::MemoCryptoShare, share(f64::from(memo), f64::from(total)));
+    f.set(F::MemoStrong, strong as f32);
+    f.set(F::MemoOtc, otc as f32);
+
+    let facts = g.facts.get(a as usize).copied().unwrap_or_default();
+    f.set(F::DevicePeers, f32::from(g.device_peers.get(a as usize).copied().unwrap_or(0)));
+    f.set(F::Listed, if facts.listed { 1.0 } else { 0.0 });
+    f.set(F::FlaggedDevicePeers, f32::from(ctx.flagged_device_peers.get(a as usize).copied().unwrap_or(0)));
+    f.set(F::Proximity, ctx.proximity.get(a as usize).copied().unwrap_or(0.0));
+    f.set(F::Merchant, if facts.merchant { 1.0 } else { 0.0 });
+    f.set(F::AgeDays, (f64::from(ctx.end.saturating_sub(facts.created)) / 86_400.0) as f32);
+    f.set(F::Kyc, f32::from(facts.kyc));
+    f
+}
+
+/// Money out covered by money in of the short and the long horizon before it: for each
+/// payment out of amount `x` at `t`, `min(x, max(0, In(t−h, t] − Out(t−h, t)))` where `Out`
+/// counts the earlier payments out of the same horizon (inflow is spent once).
+pub fn pass_through(ins: &[&Edge], outs: &[&Edge]) -> (f64, f64) {
+    let mut r = [0f64; 2];
+    for (k, h) in [PASS_SHORT_SECS, PASS_LONG_SECS].into_iter().enumerate() {
+        let (mut in_lo, mut in_hi, mut out_lo) = (0usize, 0usize, 0usize);
+        let (mut in_win, mut out_win) = (0f64, 0f64);
+        let mut covered = 0f64;
+        for (j, o) in outs.iter().enumerate() {
+            while let Some(e) = ins.get(in_hi)
+                && e.t <= o.t
+            {
+                in_win += e.amount as f64;
+                in_hi += 1;
+            }
+            let from = o.t.saturating_sub(h);
+            while let Some(e) = ins.get(in_lo)
+                && in_lo < in_hi
+                && e.t <= from
+            {
+                in_win -= e.amount as f64;
+                in_lo += 1;
+            }
+            while let Some(e) = outs.get(out_lo)
+                && out_lo < j
+                && e.t <= from
+            {
+                out_win -= e.amount as f64;
+                out_lo += 1;
+            }
+            let x = o.amount as f64;
+            covered += x.min((in_win - out_win).max(0.0));
+            out_win += x;
+        }
+        if let Some(slot) = r.get_mut(k) {
+            *slot = covered;
+        }
+    }
+    (r[0], r[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(t: u32, amount: u64) -> Edge {
+        Edge { amount, src: 0, dst: 1, t: 1_000_000 + t, flags: 0 }
+    }
+
+    #[test]
+    fn pass_through_spends_inflow_once() {
+        let ins = [e(0, 100), e(10_000, 50)];
+        let outs = [e(60, 80), e(120, 80), e(10_060, 50)];
+        let (i, o): (Vec<&Edge>, Vec<&Edge>) = (ins.iter().collect(), outs.iter().collect());
+        let (short, long) = pass_through(&i, &o);
+        // 80 covered, then 20 left of the 100, then the 50 of 10,000 s (the first 100 is
+        // older than 2 h by then).
+        assert_eq!(short, 150.0);
+        // Within 24 h the first two payments out are still remembered: 150 in, 160 out
+        // before the third, so it is not covered.
+        assert_eq!(long, 100.0);
+    }
+
+    #[test]
+    fn names_match_slots() {
+        assert_eq!(FEATURE_NAMES.len(), F::MeanIn as usize + 1);
+        assert_eq!(FEATURE_NAMES.get(F::PassShort as usize), Some(&"pass_2h_share"));
+    }
+}

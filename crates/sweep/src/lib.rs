@@ -1,0 +1,271 @@
+//! Sluice's daily sweep: score every platform account over a period's whole payment graph,
+//! explain the score, group operators into rings, and measure the result against labels.
+//!
+//! The flow of one sweep ([`Sweep`]):
+//!
+//! 1. **Ingest** ([`graph::GraphBuilder`]): payments are added one at a time as they stream
+//!    from the file; each becomes a 24-byte [`graph::Edge`] with its amount class (round,
+//!    USDT-pegged, just below a limit), local night, channel and memo flags (the engine's
+//!    lexicon and memo scan) computed on the way in. Devices are kept as (device, account)
+//!    pairs, one per change of device.
+//! 2. **Graph** ([`graph::Graph`]): edges indexed by payer and by payee (CSR, time order), the
+//!    distinct platform neighbours of each account, the device groups.
+//! 3. **Proximity** ([`ppr`]): personalised PageRank from listed accounts and accounts paid
+//!    with strong crypto memos.
+//! 4. **Features, first pass** ([`features`]): a fixed vector per account, in parallel.
+//! 5. **Score** ([`score`]): a documented rule-based scorer gives points per piece of evidence
+//!    and maps the total to 0..1; thresholds give the action.
+//! 6. **Second pass**: features that need the first pass's flags (inflow from flagged
+//!    accounts: mules) are added and accounts re-scored.
+//! 7. **Rings** ([`rings`]) over flagged accounts, and **first flag time**: the first local
+//!    day end at which the account's evidence up to then crossed its action's threshold.
+//!
+//! Invariants: no IO and no clock (time comes in with the payments); memory is a few compact
+//! arrays per account plus 24 bytes per payment and 8 bytes per payment for the indices.
+
+pub mod eval;
+pub mod features;
+pub mod graph;
+pub mod ppr;
+pub mod report;
+pub mod rings;
+pub mod score;
+
+use features::{Context, Features};
+use graph::{Graph, GraphBuilder, MEMO_STRONG};
+use rayon::prelude::*;
+use rings::UnionFind;
+use sluice_core::{Account, AccountAction, RingId, Score, Timestamp, Transaction, Verdict};
+use sluice_engine::lists::ListStore;
+
+/// Restart probability of the proximity PageRank.
+pub const PPR_ALPHA: f64 = 0.15;
+/// Power iterations of the proximity PageRank.
+pub const PPR_ITERATIONS: usize = 20;
+/// Strong-memo payments an account must receive to seed the proximity PageRank.
+pub const MEMO_SEED_MIN: u32 = 2;
+/// Rounds of re-scoring with the flags of the round before.
+pub const SECOND_PASSES: usize = 2;
+/// Payers in common that link two flagged accounts into one ring.
+pub const RING_SHARED_PAYERS: usize = 3;
+
+/// A sweep in progress: add payments, then [`Sweep::finish`].
+pub struct Sweep<'a> {
+    builder: GraphBuilder<'a>,
+    accounts: &'a [Account],
+}
+
+/// What a sweep produced.
+pub struct SweepOutput {
+    /// One verdict per platform account, in the accounts file's order.
+    pub verdicts: Vec<Verdict>,
+    /// The final feature vector of every account (same order), for training and analysis.
+    pub features: Vec<Features>,
+    /// Bytes held by the graph at its largest.
+    pub graph_bytes: usize,
+    /// Payments swept.
+    pub payments: usize,
+}
+
+impl<'a> Sweep<'a> {
+    /// A sweep over `accounts` (the accounts file's dense order) checking against `lists`.
+    pub fn new(accounts: &'a [Account], lists: &'a ListStore) -> Self {
+        Sweep { builder: GraphBuilder::new(accounts, lists), accounts }
+    }
+
+    /// Reserves room for about `payments` payments.
+    pub fn reserve(&mut self, payments: usize) {
+        self.builder.reserve(payments);
+    }
+
+    /// Adds one admitted payment with the dense indices of its platform sides.
+    pub fn add(&mut self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) {
+        self.builder.add(tx, payer, payee);
+    }
+
+    /// Scores every account.
+    pub fn finish(self) -> SweepOutput {
+        let payments = self.builder.len();
+        let g = self.builder.build();
+        let graph_bytes = g.bytes();
+        let n = g.n as usize;
+        let end = g.edges.iter().map(|e| e.t).max().unwrap_or(0);
+
+        let proximity = proximity(&g);
+        let mut flagged = vec![false; n];
+        let mut peers = vec![0u16; n];
+        let all = |flagged: &[bool], peers: &[u16]| -> Vec<Features> {
+            let ctx = Context { proximity: &proximity, flagged, flagged_device_peers: peers, end };
+            (0..g.n).into_par_iter().map(|a| features::compute(&g, a, u32::MAX, &ctx)).collect()
+        };
+        let mut features = all(&flagged, &peers);
+        // Later passes see who the pass before restricted: mules paid by restricted accounts,
+        // accounts on a restricted account's device. Two rounds carry it two hops.
+        for _ in 0..SECOND_PASSES {
+            flagged = features.par_iter().map(|f| score::judge(f).action.is_restriction()).collect();
+            peers = flagged_device_peers(&g, &flagged);
+            features = all(&flagged, &peers);
+        }
+        let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, end };
+        let judged: Vec<score::Judgement> = features.par_iter().map(score::judge).collect();
+        let ring_of = rings_of(&g, &judged);
+        let first_flag: Vec<Option<Timestamp>> = (0..g.n)
+            .into_par_iter()
+            .map(|a| {
+                let j = judged.get(a as usize)?;
+                if j.action == AccountAction::None {
+                    return None;
+                }
+                first_flag_ts(&g, a, j, &ctx, end)
+            })
+            .collect();
+
+        let verdicts = self
+            .accounts
+            .iter()
+            .zip(judged)
+            .zip(first_flag)
+            .enumerate()
+            .map(|(i, ((acct, j), first_flag_ts))| Verdict {
+                account_id: acct.account_id.clone(),
+                score: Score::from_f64(j.score),
+                action: j.action,
+                reasons: j.reasons,
+                explanation: j.explanation,
+                ring: ring_of.get(i).cloned().flatten(),
+                first_flag_ts,
+            })
+            .collect();
+        SweepOutput { verdicts, features, graph_bytes, payments }
+    }
+}
+
+/// Per account, the most flagged other accounts on one of its devices.
+fn flagged_device_peers(g: &Graph, flagged: &[bool]) -> Vec<u16> {
+    let mut peers = vec![0u16; g.n as usize];
+    for group in &g.device_groups {
+        let k = group.iter().filter(|&&a| flagged.get(a as usize).copied().unwrap_or(false)).count();
+        for &a in group {
+            let own = usize::from(flagged.get(a as usize).copied().unwrap_or(false));
+            if let Some(p) = peers.get_mut(a as usize) {
+                *p = (*p).max(u16::try_from(k - own).unwrap_or(u16::MAX));
+            }
+        }
+    }
+    peers
+}
+
+/// Personalised PageRank from listed accounts and accounts paid with strong crypto memos,
+/// scaled by the number of accounts (1 = as close as a uniform walker).
+fn proximity(g: &Graph) -> Vec<f32> {
+    let n = g.n as usize;
+    let mut seeds = vec![0.0f64; n];
+    for e in &g.edges {
+        if e.flags & MEMO_STRONG != 0
+            && let Some(s) = seeds.get_mut(e.dst as usize)
+        {
+            *s += 1.0;
+        }
+    }
+    for (s, f) in seeds.iter_mut().zip(&g.facts) {
+        if *s < f64::from(MEMO_SEED_MIN) {
+            *s = 0.0;
+        }
+        if f.listed {
+            *s += 10.0;
+        }
+    }
+    let r = ppr::personalised_pagerank(g, &seeds, PPR_ALPHA, PPR_ITERATIONS);
+    r.iter().map(|x| (x * n as f64) as f32).collect()
+}
+
+/// Ring ids of flagged accounts linked by a shared device, a payment between them, or
+/// [`RING_SHARED_PAYERS`] payers in common; `ring-<first member's index>` for groups of two
+/// or more.
+fn rings_of(g: &Graph, judged: &[score::Judgement]) -> Vec<Option<RingId>> {
+    let n = g.n as usize;
+    let flagged = |a: u32| judged.get(a as usize).is_some_and(|j| j.action != AccountAction::None);
+    let mut uf = UnionFind::new(n);
+    for group in &g.device_groups {
+        let members: Vec<u32> = group.iter().copied().filter(|&a| flagged(a)).collect();
+        for w in members.windows(2) {
+            if let [a, b] = *w {
+                uf.union(a, b);
+            }
+        }
+    }
+    for e in &g.edges {
+        if e.src < g.n && e.dst < g.n && flagged(e.src) && flagged(e.dst) {
+            uf.union(e.src, e.dst);
+        }
+    }
+    // Payers in common: for every payer, the flagged accounts it paid; count pairs.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut paid: Vec<u32> = Vec::new();
+    for p in 0..g.n {
+        paid.clear();
+        paid.extend(g.outgoing(p).map(|e| e.dst).filter(|&d| d < g.n && flagged(d)));
+        paid.sort_unstable();
+        paid.dedup();
+        if paid.len() > 8 {
+            continue; // a payer of many flagged accounts says nothing about any two of them
+        }
+        for (i, &a) in paid.iter().enumerate() {
+            for &b in paid.iter().skip(i + 1) {
+                pairs.push((a, b));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    let mut i = 0;
+    while let Some(&p) = pairs.get(i) {
+        let run = pairs.get(i..).map_or(0, |r| r.iter().take_while(|&&q| q == p).count());
+        if run >= RING_SHARED_PAYERS {
+            uf.union(p.0, p.1);
+        }
+        i += run.max(1);
+    }
+    let mut smallest = vec![u32::MAX; n];
+    for a in 0..g.n {
+        if flagged(a) {
+            let root = uf.find(a);
+            if let Some(m) = smallest.get_mut(root as usize) {
+                *m = (*m).min(a);
+            }
+        }
+    }
+    (0..g.n)
+        .map(|a| {
+            if !flagged(a) {
+                return None;
+            }
+            let root = uf.find(a);
+            if uf.size_of(root) < 2 {
+                return None;
+            }
+            // Named after its smallest member, so the id does not depend on the union order.
+            let first = smallest.get(root as usize).copied().unwrap_or(root);
+            RingId::parse(&format!("ring-{first}")).ok()
+        })
+        .collect()
+}
+
+/// The first local day end (or the period's end) at which the account's features up to then
+/// reach its final action; the time of its last payment up to that cut-off.
+fn first_flag_ts(g: &Graph, a: u32, j: &score::Judgement, ctx: &Context<'_>, end: u32) -> Option<Timestamp> {
+    let mut times: Vec<u32> = g.incoming(a).chain(g.outgoing(a)).map(|e| e.t).collect();
+    times.sort_unstable();
+    let first_day = graph::local_day(*times.first()?);
+    let last_day = graph::local_day(end);
+    for day in first_day..=last_day {
+        let cutoff =
+            u32::try_from((i64::from(day) + 1) * 86_400 - graph::LOCAL_OFFSET_SECS - 1).unwrap_or(end);
+        let f = features::compute(g, a, cutoff, ctx);
+        let now = score::judge(&f);
+        if now.action.is_restriction() == j.action.is_restriction() && now.action != AccountAction::None {
+            let last = times.iter().take_while(|&&t| t <= cutoff).last().copied()?;
+            return Timestamp::from_micros(i64::from(last) * 1_000_000);
+        }
+    }
+    times.last().and_then(|&t| Timestamp::from_micros(i64::from(t) * 1_000_000))
+}
