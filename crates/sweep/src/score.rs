@@ -149,7 +149,7 @@ pub fn evidence(f: &Features) -> Vec<Evidence> {
     }
     let below = f.get(F::BelowLimitShare);
     if below >= 0.05 && trades >= 10.0 {
-        add("ROUND_AMOUNTS", 0.75, format!("{} of amounts just below a payment limit", pct(below)));
+        add("JUST_BELOW_LIMIT", 0.75, format!("{} of amounts just below a payment limit", pct(below)));
     }
     // Hours.
     let hours = f.get(F::HoursActive);
@@ -189,12 +189,12 @@ pub fn evidence(f: &Features) -> Vec<Evidence> {
     }
     // Lists and proximity.
     if f.get(F::Listed) >= 1.0 {
-        add("LIST_BLOCKED_ACCOUNT", 8.0, "on a list (account or website)".to_string());
+        add("LIST_HIT", 8.0, "on a list (account or website)".to_string());
     }
     let prox = f.get(F::Proximity);
     if prox >= 50.0 {
         add(
-            "OTC_PATTERN",
+            "GRAPH_PROXIMITY",
             log_points(prox, 25.0, 0.5).min(1.0),
             format!(
                 "close to listed or crypto-memo accounts in the payment graph ({prox:.0}× a random account)"
@@ -214,7 +214,7 @@ pub fn evidence(f: &Features) -> Vec<Evidence> {
         && keeps_nothing
     {
         add(
-            "OTC_PATTERN",
+            "FLAGGED_COUNTERPARTY",
             3.0 + 2.0 * f64::from(flagged_in - 0.5),
             format!(
                 "{} of inflow ({}) comes from {} restricted account(s) and moves on",
