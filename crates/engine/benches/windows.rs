@@ -1,6 +1,7 @@
 //! Per-payment cost of the per-account state: `FeatureStore::observe` (every feature, both
-//! sides) against `AccountWindows::record` + `totals` (counts and sums only), on the same
-//! stream.
+//! sides; alone, and with `prefetch` / `prefetch_early` called with the next two payments
+//! as a caller that knows them would) against `AccountWindows::record` + `totals` (counts
+//! and sums only), on the same stream.
 //!
 //! The stream is a simulated week when `SLUICE_BENCH_DATA` names a directory holding a
 //! simulator's `accounts.csv` and `transactions.csv` (e.g. `simulate --population 100000
@@ -102,6 +103,24 @@ fn bench(c: &mut Criterion) {
             || FeatureStore::new(&config, accounts),
             |mut store| {
                 for p in &payments {
+                    black_box(store.observe(p));
+                }
+                store
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    g.bench_function("feature_store_observe_prefetch", |b| {
+        b.iter_batched(
+            || FeatureStore::new(&config, accounts),
+            |mut store| {
+                for (i, p) in payments.iter().enumerate() {
+                    if let Some(next) = payments.get(i + 2) {
+                        store.prefetch_early(next);
+                    }
+                    if let Some(next) = payments.get(i + 1) {
+                        store.prefetch(next);
+                    }
                     black_box(store.observe(p));
                 }
                 store

@@ -19,8 +19,11 @@
 //!   rule's false-positive rate on normal payments and hit rate on OTC payments.
 //!
 //! The replays alternate (`--rounds N`, default 3; `--no-compare` skips `AccountWindows`)
-//! and the median is printed; the machine is noisy. Results are quoted in the doc of
-//! `sluice_engine::features`.
+//! and the median is printed; the machine is noisy. The timed `observe` loop first calls
+//! `FeatureStore::prefetch` with the payment `--prefetch-distance` ahead (default 1) and
+//! `prefetch_early` with the one twice as far, as a caller that knows them can (`--no-prefetch`
+//! leaves both out); `--no-census` skips the untimed first replay. Results are quoted in
+//! the doc of `sluice_engine::features`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a developer tool: failures should be loud")]
 
@@ -46,13 +49,21 @@ fn cpu_ns() -> u64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = args.next().expect("usage: window_memory DIR [--rounds N] [--no-compare]");
+    let dir = args.next().expect("usage: window_memory DIR [--rounds N] [--no-compare] [--no-census] [--no-prefetch] [--prefetch-distance N]");
     let mut rounds = 3;
     let mut compare = true;
+    let mut census = true;
+    let mut prefetch = true;
+    let mut distance = 1;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--rounds" => rounds = args.next().and_then(|n| n.parse().ok()).expect("--rounds N"),
             "--no-compare" => compare = false,
+            "--no-census" => census = false,
+            "--no-prefetch" => prefetch = false,
+            "--prefetch-distance" => {
+                distance = args.next().and_then(|n| n.parse().ok()).expect("--prefetch-distance N");
+            }
             _ => {
                 eprintln!("unknown argument `{a}`");
                 std::process::exit(2);
@@ -85,7 +96,7 @@ fn main() {
     let n_accounts = book.len();
     eprintln!("read {} payments, {n_accounts} accounts in {:.1?}", payments.len(), started.elapsed());
 
-    {
+    if census {
         // What a payment's sides hold when it arrives, weighted by payments.
         let mut store = FeatureStore::new(&FeatureConfig::default(), n_accounts);
         let (mut rec, mut cp, mut sides) = (0usize, 0usize, 0usize);
@@ -118,7 +129,15 @@ fn main() {
     for _ in 0..rounds {
         let mut store = FeatureStore::new(&FeatureConfig::default(), n_accounts);
         let t = cpu_ns();
-        for p in &payments {
+        for (i, p) in payments.iter().enumerate() {
+            if prefetch {
+                if let Some(next) = payments.get(i + 2 * distance) {
+                    store.prefetch_early(next);
+                }
+                if let Some(next) = payments.get(i + distance) {
+                    store.prefetch(next);
+                }
+            }
             black_box(store.observe(p));
         }
         feature_ns.push((cpu_ns() - t) as f64 / payments.len() as f64);

@@ -72,21 +72,29 @@
 //! | headers | 32.0 |
 //! | time buckets | 73.3 |
 //! | counterparties inline | 78.3 |
-//! | slack in the slices | 12.0 |
+//! | slack in the slices | 11.8 |
 //! | large counterparty sets (22,230 accounts) | 17.1 |
 //! | devices | 19.1 |
-//! | **total** | **231.7** (≈ 248 with 16 bytes of allocator overhead per allocation) |
+//! | **total** | **231.5** (≈ 248 with 16 bytes of allocator overhead per allocation) |
 //!
-//! Speed, same run, one core, CPU time of the replay thread, median of 3: 2,565 ns per
-//! payment for `observe` (both sides, every feature) against 1,263 ns for the older
-//! counts-and-sums-only [`AccountWindows`](crate::windows::AccountWindows) `record` +
-//! `totals` on the same stream (on a busier moment of this shared machine: 3,107 against
-//! 1,705). Callgrind counts about 12,000 instructions per payment: a pass over each side's
-//! buckets (about 17 per side on arrival; a third of the total), adding the payment and
-//! re-filing rolled-up buckets, the counterparty lookup and distinct counts (about 20
-//! entries per side), building the two feature values, and reallocating a growing
-//! account's slice; at a million accounts cache misses on the header and the slice add to
-//! that. The `windows` criterion bench measures both on a synthetic stream.
+//! Speed, same run, one core, CPU time of the replay thread, median of 3 rounds, on a
+//! shared 2-core machine busy with other work (±15 % between runs): about 2,100 ns per
+//! payment for `observe` (both sides, every feature) when the caller prefetches
+//! ([`FeatureStore::prefetch`] with the next payment, [`FeatureStore::prefetch_early`]
+//! with the one after), 3,000 ns when it does not; the first version of this store took
+//! 2,900–3,300 ns (the older counts-and-sums-only
+//! [`AccountWindows`](crate::windows::AccountWindows) `record` + `totals`: 1,263 ns then).
+//! Where the time goes (perf, a million accounts): the state is 230 MB, far beyond the
+//! caches, and each payment reads two account headers, then their slices (records at the
+//! front, counterparties at the back) and a device slot: without prefetching, waiting for
+//! memory is about a third of the time. Safe Rust has no prefetch instruction, so the hooks
+//! are plain reads the CPU runs on past, overlapping those misses with the previous
+//! payment's work. The rest is one pass over each side's buckets (about 17 per side on
+//! arrival) that sums the windows, takes out the buckets gone stale and finds the ones to
+//! add to; the counterparty pass (about 20 entries per side: lookup and distinct counts
+//! together); building the two feature values; and reallocating a growing account's
+//! slice. The `windows` criterion bench measures `observe` with and without prefetching on
+//! a synthetic stream.
 //!
 //! Caps: counts saturate at `u32::MAX`, sums at `u64::MAX`; counterparty and device sets are
 //! bounded as their modules say. An idle account keeps its state until its next payment.
@@ -346,14 +354,14 @@ impl Account {
 
     fn resize(&mut self, len: usize) {
         let (rec, cp) = (usize::from(self.rec_len), self.cp_words());
-        let mut v = vec![0 as Unit; len];
-        if let (Some(to), Some(from)) = (v.get_mut(..rec), self.words.get(..rec)) {
-            to.copy_from_slice(from);
-        }
         let old_len = self.words.len();
-        if let (Some(to), Some(from)) = (v.get_mut(len - cp..), self.words.get(old_len - cp..)) {
-            to.copy_from_slice(from);
-        }
+        let (Some(records), Some(cps)) = (self.words.get(..rec), self.words.get(old_len - cp..)) else {
+            return;
+        };
+        let mut v = Vec::with_capacity(len);
+        v.extend_from_slice(records);
+        v.resize(len - cp, 0);
+        v.extend_from_slice(cps);
         self.words = v.into_boxed_slice();
     }
 
@@ -457,6 +465,14 @@ impl Devices {
         }
     }
 
+    /// One word of the slot `key` hashes to (see [`FeatureStore::prefetch`]).
+    fn touch(&self, device: u64) -> i64 {
+        let key = device.max(1);
+        let n = self.slots.len();
+        let i = ((u128::from(key) * n as u128) >> 64) as usize;
+        self.slots.get(i).map_or(0, |s| i64::from(s[2]))
+    }
+
     /// The slot holding `key` or the empty one where it goes.
     fn probe(&self, key: u64) -> Option<usize> {
         let n = self.slots.len();
@@ -522,6 +538,7 @@ pub struct FeatureStore {
     large: Vec<LargeSet>,
     devices: Devices,
     moved: Vec<(u16, Rec)>,
+    found: Vec<(usize, usize)>,
 }
 
 impl FeatureStore {
@@ -535,6 +552,7 @@ impl FeatureStore {
             large: Vec::new(),
             devices: Devices::default(),
             moved: Vec::new(),
+            found: Vec::new(),
         }
     }
 
@@ -561,6 +579,33 @@ impl FeatureStore {
         let payer = side(self, &p.payer, &p.payee, Direction::Out);
         let payee = side(self, &p.payee, &p.payer, Direction::In);
         Observed { payer, payee, accounts_on_device, amount, night }
+    }
+
+    /// Starts loading the state `p` will touch, changing nothing: call it with the payment
+    /// one ahead of the one about to be observed, and [`prefetch_early`](Self::prefetch_early)
+    /// with the one two ahead, so that a payment's cache misses (account headers, then their
+    /// storage) overlap with the work on the ones before it. Safe Rust has no prefetch
+    /// instruction, so these read one word of every cache line concerned: the CPU runs on
+    /// past the reads, whose values nothing waits for.
+    pub fn prefetch(&self, p: &Payment) {
+        let touch = |idx: Option<u32>| {
+            idx.and_then(|i| self.accounts.get(i as usize)).map_or(0, |a| {
+                // One unit of every cache line of the records and the counterparties.
+                let line = 64 / std::mem::size_of::<Unit>();
+                let lines = a.words.iter().step_by(line).chain(a.words.last());
+                lines.fold(a.newest_minute, |x, &u| x ^ i64::from(u))
+            })
+        };
+        std::hint::black_box(touch(p.payer.account) ^ touch(p.payee.account));
+    }
+
+    /// The first stage of [`prefetch`](Self::prefetch): the sides' account headers and the
+    /// device's slot.
+    pub fn prefetch_early(&self, p: &Payment) {
+        let touch =
+            |idx: Option<u32>| idx.and_then(|i| self.accounts.get(i as usize)).map_or(0, |a| a.newest_minute);
+        let device = p.device.map_or(0, |d| self.devices.touch(d));
+        std::hint::black_box(touch(p.payer.account) ^ touch(p.payee.account) ^ device);
     }
 
     /// The features of `account` at `now` (minute buckets as [`observe`](Self::observe)
@@ -735,27 +780,24 @@ impl FeatureStore {
         };
 
         // Windows before this payment, read against the old newest minute (every record is
-        // still named unambiguously by it); folding keeps every exact window's totals, so the
-        // fold can come after.
+        // still named unambiguously by it), taking out the records below the new horizon in
+        // the same pass; re-filing them keeps every exact window's totals.
         let spans = Spans::new(m, pass_hours);
         let stream = Stream::from(dir);
         let keys = place.map_or([NO_KEY; 2], |(tier, start)| {
             [make_key(stream, tier, start), make_key(Stream::Pass, tier, start)]
         });
         let decode_ref = if old == NOTHING_SEEN { newest } else { old };
-        let recs = a.words.get(..usize::from(a.rec_len)).unwrap_or_default();
-        let mut scan = ledger::scan(recs, decode_ref, &spans, &horizon, keys);
+        let batch = &mut self.moved;
+        batch.clear();
+        let mut recs = a.records();
+        let mut scan = recs.scan_folding(decode_ref, &spans, &horizon, keys, batch);
+        a.rec_len = recs.len as u16;
         a.newest_minute = newest;
-        let mut found = scan.found;
-        if scan.stale {
-            fold(a, decode_ref, &horizon, &mut self.moved);
-            found = a.records().find2(keys);
-        }
-
         // Pass-through, then this payment.
         let amount = u64::try_from(amount_minor).unwrap_or(0);
         let passed = if dir == Direction::Out && exact { scan.unspent().min(amount) } else { 0 };
-        if let Some((tier, start)) = place {
+        let adds = place.map(|(tier, start)| {
             let rec = Rec {
                 count: 1,
                 sum: amount,
@@ -764,10 +806,27 @@ impl FeatureStore {
                 night: u32::from(night),
                 new: u32::from(seen.new),
             };
-            let grew = add_record(a, keys[0], found[0], &rec);
+            let pass = Rec { count: 1, sum: passed, ..Rec::default() };
             scan.add(&spans, stream as usize, tier, start, &rec);
             if passed > 0 {
-                let p = Rec { count: 1, sum: passed, ..Rec::default() };
+                scan.add(&spans, Stream::Pass as usize, tier, start, &pass);
+            }
+            (rec, pass)
+        });
+        if scan.stale {
+            // Re-file the stale records and add this payment, in one batch.
+            if let Some((rec, pass)) = adds {
+                batch.push((keys[0], rec));
+                if passed > 0 {
+                    batch.push((keys[1], pass));
+                }
+            }
+            add_batch(a, batch, &mut self.found);
+            a.shrink();
+        } else if let Some((rec, pass)) = adds {
+            let found = scan.found;
+            let grew = add_record(a, keys[0], found[0], &rec);
+            if passed > 0 {
                 // A record that widened before the pass record shifted it.
                 let mut f = found[1];
                 if let (Some(first), Some(pf)) = (found[0], f.as_mut())
@@ -775,14 +834,10 @@ impl FeatureStore {
                 {
                     pf.at += grew;
                 }
-                add_record(a, keys[1], f, &p);
-                scan.add(&spans, Stream::Pass as usize, tier, start, &p);
+                add_record(a, keys[1], f, &pass);
             }
         }
 
-        if scan.stale {
-            a.shrink();
-        }
         let mut f = features(&scan);
         f.distinct_h24 = seen.distinct[0];
         f.distinct_d7 = seen.distinct[1];
@@ -808,17 +863,53 @@ fn add_record(a: &mut Account, key: u16, found: Option<Found>, rec: &Rec) -> usi
     if found.is_some() { usize::from(a.rec_len - before) } else { 0 }
 }
 
-/// Re-files the records below `horizon` (read against `old_minute`): minute buckets to their
-/// hour, hours to their day, days away.
-fn fold(a: &mut Account, old_minute: i64, horizon: &Horizon, moved: &mut Vec<(u16, Rec)>) {
-    moved.clear();
-    let mut recs = a.records();
-    recs.take_stale(old_minute, horizon, moved);
-    let len = recs.len;
-    a.rec_len = len as u16;
-    for (key, r) in moved.iter() {
-        let found = a.records().find(*key);
-        add_record(a, *key, found, r);
+/// Adds every `(key, record)` of `batch` to the account's records: equal keys merged, one
+/// pass to find the existing records, one reservation, then the additions from the last
+/// record back (so a record that widens shifts none still to be changed) and the appends.
+fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usize, usize)>) {
+    batch.sort_unstable_by_key(|&(k, _)| k);
+    batch.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1.merge(&later.1);
+        }
+        same
+    });
+    // `found`: (position in `batch`, first word of its record), for the keys that exist.
+    found.clear();
+    let recs = a.records();
+    let mut at = 0;
+    while let Some(&first) = recs.words.get(at).filter(|_| at < recs.len) {
+        let (key, n) = ledger::key_and_units(first);
+        if let Ok(i) = batch.binary_search_by_key(&key, |&(k, _)| k) {
+            found.push((i, at));
+        }
+        at += n;
+    }
+    let locate = |i: usize| found.iter().find(|&&(j, _)| j == i).map(|&(_, at)| at);
+    let records = a.records();
+    let extra: usize = (0..batch.len())
+        .map(|i| {
+            let f = locate(i).and_then(|at| records.found_at(at));
+            batch.get(i).map_or(0, |(_, r)| records.extra_words(f, r))
+        })
+        .sum();
+    a.reserve(extra);
+    found.sort_unstable_by_key(|&(_, at)| std::cmp::Reverse(at));
+    for &(i, at) in found.iter() {
+        if let Some((key, r)) = batch.get(i) {
+            let mut recs = a.records();
+            let f = recs.found_at(at);
+            recs.add(*key, f, r);
+            a.rec_len = recs.len as u16;
+        }
+    }
+    for (i, (key, r)) in batch.iter().enumerate() {
+        if !found.iter().any(|&(j, _)| j == i) {
+            let mut recs = a.records();
+            recs.add(*key, None, r);
+            a.rec_len = recs.len as u16;
+        }
     }
 }
 

@@ -169,24 +169,29 @@ impl Small<'_> {
         reader: &CodeReader,
         win: &DistinctWindows,
     ) -> (Seen, bool) {
-        // Entry `i`'s fingerprint is its high unit, at `len - 2 - 2i`.
+        // One pass: count every entry as it is and find `fp` (entry `i`'s fingerprint is its
+        // high unit, at `len - 2 - 2i`); then recount the one entry the payment moves.
         let region = self.words.len().saturating_sub(2 * self.n);
-        let found = self
-            .words
-            .get(region..)
-            .and_then(|r| r.iter().step_by(2).rposition(|&hi| hi == fp))
-            .map(|p| self.n - 1 - p);
-        match (found, pay_hour) {
-            (Some(i), Some(h)) => {
-                let e = self.get(i);
-                if reader.hour(code_of(e, dir)).is_none_or(|o| o < h) {
-                    self.set(i, with_code(e, dir, hour_code(h)));
+        let counter = DistinctCounter::new(reader, win);
+        let mut distinct = [[0u32; 2]; 2];
+        let mut found = None;
+        for (k, e) in self.words.get(region..).unwrap_or_default().chunks_exact(2).enumerate() {
+            if let &[hi, lo] = e {
+                counter.add(u32::from(hi) << 16 | u32::from(lo), &mut distinct, 1);
+                if hi == fp {
+                    found = Some(self.n - 1 - k);
                 }
             }
-            (Some(_), None) => {}
-            (None, _) => {}
         }
-        let mut distinct = distinct(self.words.get(region..).unwrap_or_default(), reader, win);
+        if let (Some(i), Some(h)) = (found, pay_hour) {
+            let e = self.get(i);
+            if reader.hour(code_of(e, dir)).is_none_or(|o| o < h) {
+                let moved = with_code(e, dir, hour_code(h));
+                self.set(i, moved);
+                counter.add(e, &mut distinct, u32::MAX);
+                counter.add(moved, &mut distinct, 1);
+            }
+        }
         if found.is_none()
             && let Some(h) = pay_hour
         {
@@ -226,40 +231,60 @@ fn forget(mut e: u32, old: &CodeReader, new_hour: i64) -> u32 {
 }
 
 /// Distinct counterparties at `win` among the inline entries in `words` (two units each,
-/// high first): `[h24, d7]`, each `[in, out]`. Branch-free: each code becomes an age
-/// in hours behind the reference hour, and each window a range of ages.
+/// high first): `[h24, d7]`, each `[in, out]`.
 pub(crate) fn distinct(words: &[u16], reader: &CodeReader, win: &DistinctWindows) -> [[u32; 2]; 2] {
-    // Hour `reader.hour - age` is in h24 when `lo24 <= age <= lo24 + 23`, in d7 when
-    // `lo7 <= age <= hi7`; ages are below 255 and the ranges are clamped to match.
-    let base = reader.hour;
-    let clamp = |x: i64| x.clamp(-1, 300) as i32;
-    let lo24 = clamp(base - win.hour);
-    let hi24 = clamp(base - win.hour + 23);
-    let lo7 = clamp(base - win.day * 24 - 23);
-    let hi7 = clamp(base - (win.day - 6) * 24);
-    let rc = reader.code as i32;
+    let counter = DistinctCounter::new(reader, win);
     let mut c = [[0u32; 2]; 2];
-    let mut count = |e: u32| {
-        for (dir, shift) in [(0usize, 8u32), (1, 0)] {
-            let code = ((e >> shift) & 0xff) as i32;
-            let mut age = rc + 1 - code;
-            age += (age >> 31) & CODE_MOD as i32;
-            let valid = u32::from(code != 0);
-            let h24 = valid & u32::from(age >= lo24 && age <= hi24);
-            let d7 = valid & u32::from(age >= lo7 && age <= hi7);
-            let [c24, c7] = &mut c;
-            if let (Some(a), Some(b)) = (c24.get_mut(dir), c7.get_mut(dir)) {
-                *a += h24;
-                *b += d7;
-            }
-        }
-    };
     for e in words.chunks_exact(2) {
         if let &[hi, lo] = e {
-            count(u32::from(hi) << 16 | u32::from(lo));
+            counter.add(u32::from(hi) << 16 | u32::from(lo), &mut c, 1);
         }
     }
     c
+}
+
+/// Counts entries into distinct counts at one `win`, branch-free: each code becomes an age
+/// in hours behind the reference hour, and each window a range of ages.
+struct DistinctCounter {
+    rc: i32,
+    lo24: i32,
+    hi24: i32,
+    lo7: i32,
+    hi7: i32,
+}
+
+impl DistinctCounter {
+    fn new(reader: &CodeReader, win: &DistinctWindows) -> Self {
+        // Hour `reader.hour - age` is in h24 when `lo24 <= age <= lo24 + 23`, in d7 when
+        // `lo7 <= age <= hi7`; ages are below 255 and the ranges are clamped to match.
+        let base = reader.hour;
+        let clamp = |x: i64| x.clamp(-1, 300) as i32;
+        DistinctCounter {
+            rc: reader.code as i32,
+            lo24: clamp(base - win.hour),
+            hi24: clamp(base - win.hour + 23),
+            lo7: clamp(base - win.day * 24 - 23),
+            hi7: clamp(base - (win.day - 6) * 24),
+        }
+    }
+
+    /// Adds `by` (1, or `u32::MAX` to take one away) for each window entry `e` is in.
+    #[inline(always)]
+    fn add(&self, e: u32, c: &mut [[u32; 2]; 2], by: u32) {
+        let [c24, c7] = c;
+        for (dir, shift) in [(0usize, 8u32), (1, 0)] {
+            let code = ((e >> shift) & 0xff) as i32;
+            let mut age = self.rc + 1 - code;
+            age += (age >> 31) & CODE_MOD as i32;
+            let valid = u32::from(code != 0);
+            let h24 = valid & u32::from(age >= self.lo24 && age <= self.hi24);
+            let d7 = valid & u32::from(age >= self.lo7 && age <= self.hi7);
+            if let (Some(a), Some(b)) = (c24.get_mut(dir), c7.get_mut(dir)) {
+                *a = a.wrapping_add(h24.wrapping_mul(by));
+                *b = b.wrapping_add(d7.wrapping_mul(by));
+            }
+        }
+    }
 }
 
 /// The counterparties of an account with more than [`SMALL_MAX`]; see the module doc.

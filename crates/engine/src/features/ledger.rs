@@ -218,6 +218,17 @@ pub(crate) fn decode(units: &[Unit]) -> Option<(u16, Rec, usize)> {
     }
 }
 
+/// The key and length in units of the record whose first unit is `first`.
+#[inline(always)]
+pub(crate) fn key_and_units(first: Unit) -> (u16, usize) {
+    let n = match u64::from(first) & 3 {
+        TAG_SMALL => SMALL_UNITS,
+        TAG_NARROW => NARROW_UNITS,
+        _ => WIDE_UNITS,
+    };
+    (((u64::from(first) >> 2) & KEY_MASK) as u16, n)
+}
+
 pub(crate) fn make_key(stream: Stream, tier: Tier, start_minute: i64) -> u16 {
     let slot = match tier {
         Tier::Minute => start_minute.rem_euclid(MINUTE_SLOTS) as u16,
@@ -231,21 +242,41 @@ pub(crate) fn stream_of(key: u16) -> usize {
     usize::from(key >> 8)
 }
 
-/// The tier and absolute start minute of a key, read against the account's newest minute.
-#[inline(always)]
-pub(crate) fn start_of(key: u16, newest_minute: i64) -> (Tier, i64) {
-    let slot = key & 0xff;
-    let back = |now: i64, v: u16, n: i64| now - (now - i64::from(v)).rem_euclid(n);
-    if slot < HOUR_BASE {
-        (Tier::Minute, back(newest_minute, slot, MINUTE_SLOTS))
-    } else if slot < DAY_BASE {
-        let h = back(newest_minute.div_euclid(MINUTES_PER_HOUR), slot - HOUR_BASE, HOUR_SLOTS);
-        (Tier::Hour, h * MINUTES_PER_HOUR)
-    } else {
-        let d = back(newest_minute.div_euclid(MINUTES_PER_DAY), slot - DAY_BASE, DAY_SLOTS);
-        (Tier::Day, d * MINUTES_PER_DAY)
+/// The minute, hour and day keys are read back against (the account's newest minute), with
+/// its divisions done once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reference {
+    minute: i64,
+    hour: i64,
+    day: i64,
+}
+
+impl Reference {
+    pub fn new(newest_minute: i64) -> Self {
+        Reference {
+            minute: newest_minute,
+            hour: newest_minute.div_euclid(MINUTES_PER_HOUR),
+            day: newest_minute.div_euclid(MINUTES_PER_DAY),
+        }
     }
 }
+
+/// The tier and absolute start minute of a key, read against the account's newest minute.
+#[inline(always)]
+pub(crate) fn start_of(key: u16, r: &Reference) -> (Tier, i64) {
+    let slot = i64::from(key & 0xff);
+    // `now - (now - slot) mod n`, for `n` a power of two.
+    let back = |now: i64, v: i64, n: i64| now - ((now - v) & (n - 1));
+    if slot < i64::from(HOUR_BASE) {
+        (Tier::Minute, back(r.minute, slot, MINUTE_SLOTS))
+    } else if slot < i64::from(DAY_BASE) {
+        (Tier::Hour, back(r.hour, slot - i64::from(HOUR_BASE), HOUR_SLOTS) * MINUTES_PER_HOUR)
+    } else {
+        (Tier::Day, back(r.day, slot - i64::from(DAY_BASE), DAY_SLOTS) * MINUTES_PER_DAY)
+    }
+}
+const _: () =
+    assert!(MINUTE_SLOTS.count_ones() == 1 && HOUR_SLOTS.count_ones() == 1 && DAY_SLOTS.count_ones() == 1);
 
 /// The oldest bucket of each tier that a window at an exact `now` can still reach.
 #[derive(Debug, Clone, Copy)]
@@ -371,6 +402,8 @@ pub(crate) struct Scan {
     span: [u128; 2],
     /// Some record is below the new horizon.
     pub stale: bool,
+    /// Some record is in `outside`.
+    any_outside: bool,
     /// Where the records of the two keys looked for are.
     pub found: [Option<Found>; 2],
 }
@@ -400,6 +433,7 @@ impl Scan {
 
     #[cold]
     fn add_outside(&mut self, spans: &Spans, stream: usize, t: usize, start: i64, r: &Rec) {
+        self.any_outside = true;
         for (w, &(lo, hi)) in spans.windows.iter().enumerate().skip(t) {
             if (start < lo || start > hi)
                 && let Some(f) = self.outside.get_mut(w).and_then(|x| x.get_mut(stream))
@@ -413,6 +447,9 @@ impl Scan {
     #[inline]
     pub fn windows(&self, stream: usize) -> [Fields; 3] {
         let t = self.by_tier.get(stream).copied().unwrap_or_default();
+        if !self.any_outside {
+            return [t[0], t[0].plus(&t[1]), t[0].plus(&t[1]).plus(&t[2])];
+        }
         let o = |w: usize| self.outside.get(w).and_then(|x| x.get(stream)).copied().unwrap_or_default();
         [t[0].minus(&o(0)), t[0].plus(&t[1]).minus(&o(1)), t[0].plus(&t[1]).plus(&t[2]).minus(&o(2))]
     }
@@ -434,11 +471,12 @@ pub(crate) fn scan(
     keys: [u16; 2],
 ) -> Scan {
     let mut out = Scan::default();
+    let reference = Reference::new(newest_minute);
     let first =
         [horizon.first_start(Tier::Minute), horizon.first_start(Tier::Hour), horizon.first_start(Tier::Day)];
     let mut at = 0;
     while let Some((k, r, n)) = units.get(at..).and_then(decode) {
-        let (tier, start) = start_of(k, newest_minute);
+        let (tier, start) = start_of(k, &reference);
         out.add(spans, stream_of(k), tier, start, &r);
         out.stale |= first.get(tier as usize).is_some_and(|&f| start < f);
         if k == keys[0] {
@@ -467,42 +505,68 @@ pub(crate) struct Found {
 }
 
 impl Records<'_> {
-    /// Where the records of both `keys` are, in one pass.
-    pub fn find2(&self, keys: [u16; 2]) -> [Option<Found>; 2] {
-        let mut out = [None; 2];
-        let mut i = 0;
-        while let Some(&first) = self.words.get(i).filter(|_| i < self.len) {
-            let n = match u64::from(first) & 3 {
-                TAG_SMALL => SMALL_UNITS,
-                TAG_NARROW => NARROW_UNITS,
-                _ => WIDE_UNITS,
-            };
-            let k = ((u64::from(first) >> 2) & KEY_MASK) as u16;
-            if k == keys[0] {
-                out[0] = Some(Found { at: i, words: n });
-            } else if k == keys[1] {
-                out[1] = Some(Found { at: i, words: n });
+    /// [`scan`] and the fold in one pass: totals for `spans` of the records
+    /// as they are (read against `old_minute`), the stale ones (below `horizon`) moved to
+    /// `moved` with their new keys and the rest compacted; `found` is where the kept records
+    /// of `keys` are after that.
+    pub fn scan_folding(
+        &mut self,
+        old_minute: i64,
+        spans: &Spans,
+        horizon: &Horizon,
+        keys: [u16; 2],
+        moved: &mut Vec<(u16, Rec)>,
+    ) -> Scan {
+        let mut out = Scan::default();
+        let reference = Reference::new(old_minute);
+        let first = [
+            horizon.first_start(Tier::Minute),
+            horizon.first_start(Tier::Hour),
+            horizon.first_start(Tier::Day),
+        ];
+        let (mut at, mut keep) = (0, 0);
+        while let Some((k, r, n)) = self.words.get(at..self.len).and_then(decode) {
+            let (tier, start) = start_of(k, &reference);
+            let stream = stream_of(k);
+            out.add(spans, stream, tier, start, &r);
+            if first.get(tier as usize).is_some_and(|&f| start < f) {
+                out.stale = true;
+                let stream = match stream {
+                    0 => Stream::In,
+                    1 => Stream::Out,
+                    _ => Stream::Pass,
+                };
+                if let Some((to, to_start)) = horizon.place(start, tier) {
+                    moved.push((make_key(stream, to, to_start), r));
+                }
+            } else {
+                if keep != at {
+                    // Records are a few units: a loop beats a call to `memmove`.
+                    for j in 0..n {
+                        if let Some(&u) = self.words.get(at + j)
+                            && let Some(to) = self.words.get_mut(keep + j)
+                        {
+                            *to = u;
+                        }
+                    }
+                }
+                if k == keys[0] {
+                    out.found[0] = Some(Found { at: keep, words: n });
+                } else if k == keys[1] {
+                    out.found[1] = Some(Found { at: keep, words: n });
+                }
+                keep += n;
             }
-            i += n;
+            at += n;
         }
+        self.len = keep;
         out
     }
 
-    pub fn find(&self, key: u16) -> Option<Found> {
-        let mut i = 0;
-        while i < self.len {
-            let &first = self.words.get(i)?;
-            let n = match u64::from(first) & 3 {
-                TAG_SMALL => SMALL_UNITS,
-                TAG_NARROW => NARROW_UNITS,
-                _ => WIDE_UNITS,
-            };
-            if (u64::from(first) >> 2) & KEY_MASK == u64::from(key) {
-                return Some(Found { at: i, words: n });
-            }
-            i += n;
-        }
-        None
+    /// The record starting at word `at`.
+    pub fn found_at(&self, at: usize) -> Option<Found> {
+        let &first = self.words.get(at).filter(|_| at < self.len)?;
+        Some(Found { at, words: key_and_units(first).1 })
     }
 
     /// Words needed to add `add` to the record `found` (or as a new record).
@@ -547,32 +611,6 @@ impl Records<'_> {
                 self.len += add.units();
             }
         }
-    }
-
-    /// Takes out every record below `horizon` (read against `old_minute`), compacting the
-    /// rest, and pushes the moved ones with their new keys to `moved` (dropped ones vanish).
-    pub fn take_stale(&mut self, old_minute: i64, horizon: &Horizon, moved: &mut Vec<(u16, Rec)>) {
-        let (mut i, mut keep) = (0, 0);
-        while let Some((k, r, n)) = self.words.get(i..self.len).and_then(decode) {
-            let (tier, start) = start_of(k, old_minute);
-            if start < horizon.first_start(tier) {
-                let stream = match stream_of(k) {
-                    0 => Stream::In,
-                    1 => Stream::Out,
-                    _ => Stream::Pass,
-                };
-                if let Some((to, to_start)) = horizon.place(start, tier) {
-                    moved.push((make_key(stream, to, to_start), r));
-                }
-            } else {
-                if keep != i {
-                    self.words.copy_within(i..i + n, keep);
-                }
-                keep += n;
-            }
-            i += n;
-        }
-        self.len = keep;
     }
 }
 
