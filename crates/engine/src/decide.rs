@@ -327,18 +327,18 @@ impl Engine {
         payee: Option<u32>,
         accounts: &[Account],
     ) -> Observed {
-        let side = |p: &sluice_core::Party, idx: Option<u32>| crate::features::Side {
-            account: idx,
-            key: party_key(p.as_str()),
-            created_at: idx.and_then(|i| accounts.get(i as usize)).map(|a| a.created_at),
-        };
-        self.features.observe(&Payment {
-            ts: tx.ts,
-            amount_minor: tx.amount.minor(),
-            payer: side(&tx.payer, payer),
-            payee: side(&tx.payee, payee),
-            device: tx.device_id.as_ref().map(|d| party_key(d.as_str())),
-        })
+        let p = payment(tx, payer, payee, accounts);
+        self.features.observe(&p)
+    }
+
+    /// Starts loading the state the *next* payment will need while the current one is
+    /// decided (a stream loop calls it with payment i+1 before `decide` of payment i): the
+    /// state of a large world is far beyond the caches, and its reads are most of a
+    /// decision's wait. Plain reads; no effect on any result.
+    pub fn prefetch(&self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) {
+        let p = payment(tx, payer, payee, &self.accounts);
+        self.features.prefetch_early(&p);
+        self.features.prefetch(&p);
     }
 
     /// The features of an account at `now`, changing nothing (for the sweep and for
@@ -506,6 +506,22 @@ impl Engine {
             lists: Some(self.lists_version.clone()),
             model: None,
         }
+    }
+}
+
+/// The feature store's view of a payment.
+fn payment(tx: &Transaction, payer: Option<u32>, payee: Option<u32>, accounts: &[Account]) -> Payment {
+    let side = |p: &sluice_core::Party, idx: Option<u32>| crate::features::Side {
+        account: idx,
+        key: party_key(p.as_str()),
+        created_at: idx.and_then(|i| accounts.get(i as usize)).map(|a| a.created_at),
+    };
+    Payment {
+        ts: tx.ts,
+        amount_minor: tx.amount.minor(),
+        payer: side(&tx.payer, payer),
+        payee: side(&tx.payee, payee),
+        device: tx.device_id.as_ref().map(|d| party_key(d.as_str())),
     }
 }
 

