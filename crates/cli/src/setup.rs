@@ -114,3 +114,53 @@ pub fn load_policy(path: Option<&Path>, lists: &ListStore) -> anyhow::Result<Pol
         }
     }
 }
+
+/// The flags of every command that decides: which policy, which lists.
+#[derive(clap::Args)]
+pub struct DecideArgs {
+    /// Policy file (default: the built-in crypto-ban policy).
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// List files (default: the built-in lists).
+    #[arg(long)]
+    pub lists: Vec<PathBuf>,
+    /// A lists directory made by `sluice lists import`: its entries are added and its
+    /// fuzzy screening index serves `screen()` in conditions.
+    #[arg(long)]
+    pub lists_dir: Option<PathBuf>,
+}
+
+/// A checked policy with the lists it was checked against and their screener: everything
+/// an engine needs besides the accounts.
+pub struct Deciding {
+    /// The list store.
+    pub lists: Arc<ListStore>,
+    /// The policy, checked against `lists`.
+    pub policy: Arc<Policy>,
+    screener: Option<Arc<dyn NameScreener>>,
+}
+
+impl DecideArgs {
+    /// Loads the lists and checks the policy against them.
+    pub fn load(&self) -> anyhow::Result<Deciding> {
+        let loaded = load_lists_and_dir(&self.lists, self.lists_dir.as_deref())?;
+        let lists = Arc::new(loaded.store);
+        let policy = Arc::new(load_policy(self.policy.as_deref(), &lists)?);
+        Ok(Deciding { lists, policy, screener: loaded.screener })
+    }
+}
+
+impl Deciding {
+    /// A fresh engine over `accounts`.
+    pub fn engine(
+        &self,
+        accounts: Arc<[sluice_core::Account]>,
+    ) -> anyhow::Result<sluice_engine::decide::Engine> {
+        let engine =
+            sluice_engine::decide::Engine::new(Arc::clone(&self.policy), Arc::clone(&self.lists), accounts)?;
+        Ok(match &self.screener {
+            Some(s) => engine.with_screener(Arc::clone(s)),
+            None => engine,
+        })
+    }
+}

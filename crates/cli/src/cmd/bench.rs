@@ -7,7 +7,6 @@ use crate::fmt::thousands;
 use crate::setup;
 use anyhow::Context;
 use sluice_core::{Account, CivilDate, Transaction};
-use sluice_engine::decide::Engine;
 use sluice_io::{RejectLog, TransactionIngest, load_accounts};
 use sluice_sim::config::SimConfig;
 use sluice_sim::{SimOptions, simulate};
@@ -29,15 +28,8 @@ pub struct Args {
     /// Simulator seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Policy (default: built in).
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// Lists (default: built in).
-    #[arg(long)]
-    lists: Vec<PathBuf>,
-    /// A lists directory made by `sluice lists import` (entries and fuzzy screening index).
-    #[arg(long)]
-    lists_dir: Option<PathBuf>,
+    #[command(flatten)]
+    decide: setup::DecideArgs,
     /// Keep the simulated data here (default: a temporary directory, removed afterwards).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -66,9 +58,8 @@ fn load(dir: &std::path::Path) -> anyhow::Result<Loaded> {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let loaded = setup::load_lists_and_dir(&args.lists, args.lists_dir.as_deref())?;
-    let lists = Arc::new(loaded.store);
-    let policy = Arc::new(setup::load_policy(args.policy.as_deref(), &lists)?);
+    let deciding = args.decide.load()?;
+    let (lists, policy) = (&deciding.lists, &deciding.policy);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -107,11 +98,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let mut runs = Vec::new();
         let mut last = None;
         for _ in 0..args.runs.max(1) {
-            let mut engine =
-                Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&data.accounts))?;
-            if let Some(s) = &loaded.screener {
-                engine = engine.with_screener(Arc::clone(s));
-            }
+            let mut engine = deciding.engine(Arc::clone(&data.accounts))?;
             let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)?;
             let mut sink = 0u64;
             let started = Instant::now();

@@ -5,7 +5,6 @@ use crate::fmt::{rate, thousands};
 use crate::setup;
 use anyhow::Context;
 use sluice_core::{Account, Decision};
-use sluice_engine::decide::Engine;
 use sluice_io::format::ByteCounter;
 use sluice_io::{RecordWriter, RejectLog, TransactionIngest, load_accounts};
 use std::collections::BTreeMap;
@@ -24,16 +23,8 @@ pub struct Args {
     /// Transactions file, in time order (late rows are handled; see the data contract).
     #[arg(long)]
     transactions: PathBuf,
-    /// Policy file (default: the built-in crypto-ban policy).
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// List files (default: the built-in lists).
-    #[arg(long)]
-    lists: Vec<PathBuf>,
-    /// A lists directory made by `sluice lists import`: its entries are added and its
-    /// fuzzy screening index serves `screen()` in conditions.
-    #[arg(long)]
-    lists_dir: Option<PathBuf>,
+    #[command(flatten)]
+    decide: setup::DecideArgs,
     /// Where to write the decisions (.ndjson; `-` for stdout).
     #[arg(long)]
     out: PathBuf,
@@ -48,9 +39,8 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let loaded = setup::load_lists_and_dir(&args.lists, args.lists_dir.as_deref())?;
-    let lists = Arc::new(loaded.store);
-    let policy = Arc::new(setup::load_policy(args.policy.as_deref(), &lists)?);
+    let deciding = args.decide.load()?;
+    let (lists, policy) = (Arc::clone(&deciding.lists), Arc::clone(&deciding.policy));
     let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
     if let Some(p) = &args.rejects {
         log = log.with_file(p)?;
@@ -61,10 +51,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         accounts.push(a);
     })
     .context("cannot read the accounts")?;
-    let mut engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), accounts.into())?;
-    if let Some(s) = loaded.screener {
-        engine = engine.with_screener(s);
-    }
+    let mut engine = deciding.engine(accounts.into())?;
 
     let out: Box<dyn Write + Send> = if args.out.as_os_str() == "-" {
         Box::new(std::io::stdout())
