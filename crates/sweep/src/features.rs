@@ -13,13 +13,12 @@
 //! `c` first paid (or was paid by) `a` in the period. Without `--state` the period is the only
 //! history.
 
+pub use crate::graph::HUB_DEGREE;
 use crate::graph::{
     BELOW_LIMIT, Edge, Graph, MEMO_CRYPTO, MEMO_OTC, MEMO_STRONG, NIGHT, PEGGED, ROUND, TOP_UP, WITHDRAWAL,
     local_day, local_hour,
 };
 
-/// Neighbours above this count do not make two accounts acquainted.
-pub const HUB_DEGREE: usize = 64;
 /// Pass-through horizons: outflow covered by inflow of the last 2 h and 24 h.
 pub const PASS_SHORT_SECS: u32 = 2 * 3600;
 /// The long pass-through horizon.
@@ -34,6 +33,10 @@ macro_rules! features {
         pub enum F { $(#[doc = $doc] $name,)* }
         /// Column names of the feature vector, in slot order.
         pub const FEATURE_NAMES: &[&str] = &[$($text,)*];
+        impl F {
+            /// Every slot, in order.
+            pub const ALL: &[F] = &[$(F::$name,)*];
+        }
     };
 }
 
@@ -159,7 +162,7 @@ pub fn compute(g: &Graph, a: u32, cutoff: u32, ctx: &Context<'_>) -> Features {
         v.binary_search_by_key(&c, |p| p.0).ok().and_then(|i| v.get(i)).map(|p| p.1)
     };
     let stranger = |c: u32, first: u32, other: &[(u32, u32, u64)]| -> bool {
-        c < g.n && first_of(other, c).is_none_or(|t| t > first) && !g.common_neighbour(a, c, HUB_DEGREE)
+        c < g.n && first_of(other, c).is_none_or(|t| t > first) && !g.common_neighbour(a, c)
     };
     let (mut platform_payers, mut stranger_payers, mut stranger_in) = (0u32, 0u32, 0f64);
     let mut days: Vec<u32> = Vec::new();
@@ -254,6 +257,29 @@ pub fn compute(g: &Graph, a: u32, cutoff: u32, ctx: &Context<'_>) -> Features {
     f
 }
 
+/// Recomputes only the slots that depend on the pass before's flags ([`F::FlaggedPayers`],
+/// [`F::FlaggedInShare`], [`F::FlaggedDevicePeers`]) over the whole period, leaving the rest
+/// of `f` as [`compute`] made it: later passes cost a walk over the account's inflow instead
+/// of a second stranger analysis. Equal to `compute(g, a, u32::MAX, ctx)` (tested).
+pub fn refresh_flags(g: &Graph, a: u32, ctx: &Context<'_>, f: &mut Features) {
+    let flagged = |c: u32| c < g.n && ctx.flagged.get(c as usize).copied().unwrap_or(false);
+    let mut in_sum = 0f64;
+    let mut flagged_in = 0f64;
+    let mut payers: Vec<u32> = Vec::new();
+    for e in g.incoming(a) {
+        in_sum += e.amount as f64;
+        if flagged(e.src) {
+            flagged_in += e.amount as f64;
+            payers.push(e.src);
+        }
+    }
+    payers.sort_unstable();
+    payers.dedup();
+    f.set(F::FlaggedPayers, payers.len() as f32);
+    f.set(F::FlaggedInShare, share(flagged_in, in_sum));
+    f.set(F::FlaggedDevicePeers, f32::from(ctx.flagged_device_peers.get(a as usize).copied().unwrap_or(0)));
+}
+
 /// Money out covered by money in of the short and the long horizon before it: for each
 /// payment out of amount `x` at `t`, `min(x, max(0, In(t−h, t] − Out(t−h, t)))` where `Out`
 /// counts the earlier payments out of the same horizon (inflow is spent once).
@@ -316,6 +342,32 @@ mod tests {
         // Within 24 h the first two payments out are still remembered: 150 in, 160 out
         // before the third, so it is not covered.
         assert_eq!(long, 100.0);
+    }
+
+    proptest::proptest! {
+        /// A later pass's cheap refresh gives exactly what a full recomputation with the
+        /// same flags gives.
+        #[test]
+        fn refresh_equals_full_compute(
+            raw in proptest::collection::vec((0u32..12, 0u32..14, 1u64..500_000, 0u32..600_000), 0..120),
+            flag_bits in 0u32..4096,
+            peer_seed in 0u16..4,
+        ) {
+            let n = 12u32;
+            let edges: Vec<Edge> = raw.into_iter().filter(|e| e.0 != e.1)
+                .map(|(src, dst, amount, t)| Edge { amount, src, dst, t: 1_700_000_000 + t, flags: 0 }).collect();
+            let g = Graph::from_edges(n, 2, edges);
+            let proximity = vec![0.0f32; n as usize];
+            let flagged: Vec<bool> = (0..n).map(|i| flag_bits & (1 << i) != 0).collect();
+            let peers: Vec<u16> = (0..n).map(|i| (i as u16 + peer_seed) % 3).collect();
+            let none = Context { proximity: &proximity, flagged: &[], flagged_device_peers: &[], end: 1_700_700_000 };
+            let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, end: 1_700_700_000 };
+            for a in 0..n {
+                let mut f = compute(&g, a, u32::MAX, &none);
+                refresh_flags(&g, a, &ctx, &mut f);
+                proptest::prop_assert_eq!(f, compute(&g, a, u32::MAX, &ctx));
+            }
+        }
     }
 
     #[test]

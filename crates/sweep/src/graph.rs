@@ -41,6 +41,9 @@ pub const RED_PACKET: u16 = 1 << 10;
 /// The memo uses an OTC-dealing or exchange term.
 pub const MEMO_OTC: u16 = 1 << 11;
 
+/// Neighbours above this count do not make two accounts acquainted.
+pub const HUB_DEGREE: usize = 64;
+
 /// China Standard Time (Asia/Shanghai has had no daylight saving since 1991).
 pub const LOCAL_OFFSET_SECS: i64 = 8 * 3600;
 
@@ -293,6 +296,8 @@ impl Graph {
             in_ids,
             nbr_off: Vec::new(),
             nbr: Vec::new(),
+            quiet_off: Vec::new(),
+            quiet: Vec::new(),
             device_peers: vec![0; n as usize],
             device_groups: Vec::new(),
         };
@@ -351,6 +356,8 @@ pub struct Graph {
     in_ids: Vec<u32>,
     nbr_off: Vec<u32>,
     nbr: Vec<u32>,
+    quiet_off: Vec<u32>,
+    quiet: Vec<u32>,
     /// Per account: other accounts that paid from one of its devices (max over its devices).
     pub device_peers: Vec<u16>,
     /// Groups of accounts sharing a device (each sorted, length ≥ 2).
@@ -373,14 +380,19 @@ impl Graph {
         segment(&self.nbr_off, &self.nbr, a)
     }
 
-    /// Whether platform account `a` has a platform neighbour in common with `b` other than
-    /// hubs (accounts with more than `hub` neighbours: a supermarket makes no community).
-    pub fn common_neighbour(&self, a: u32, b: u32, hub: usize) -> bool {
-        let (na, nb) = (self.neighbours(a), self.neighbours(b));
+    /// Distinct platform neighbours of `a` that are not hubs (at most [`HUB_DEGREE`]
+    /// neighbours of their own), sorted.
+    pub fn quiet_neighbours(&self, a: u32) -> &[u32] {
+        segment(&self.quiet_off, &self.quiet, a)
+    }
+
+    /// Whether platform accounts `a` and `b` have a platform neighbour in common other than
+    /// hubs (accounts with more than [`HUB_DEGREE`] neighbours: a supermarket makes no
+    /// community). Walks the shorter list and searches the longer: `O(min · log max)`.
+    pub fn common_neighbour(&self, a: u32, b: u32) -> bool {
+        let (na, nb) = (self.quiet_neighbours(a), self.quiet_neighbours(b));
         let (small, large) = if na.len() <= nb.len() { (na, nb) } else { (nb, na) };
-        small
-            .iter()
-            .any(|&c| c != a && c != b && self.neighbours(c).len() <= hub && large.binary_search(&c).is_ok())
+        small.iter().any(|&c| c != a && c != b && large.binary_search(&c).is_ok())
     }
 
     fn build_neighbours(&mut self) {
@@ -401,6 +413,20 @@ impl Graph {
         nbr.shrink_to_fit();
         self.nbr_off = off;
         self.nbr = nbr;
+        // The same lists without hubs: the stranger test runs once per (account, counterparty)
+        // pair and must not touch a hub's degree for every element it walks.
+        let mut quiet_off = Vec::with_capacity(n + 1);
+        let mut quiet = Vec::new();
+        quiet_off.push(0u32);
+        for a in 0..self.n {
+            quiet.extend(
+                self.neighbours(a).iter().copied().filter(|&c| self.neighbours(c).len() <= HUB_DEGREE),
+            );
+            quiet_off.push(u32::try_from(quiet.len()).unwrap_or(u32::MAX));
+        }
+        quiet.shrink_to_fit();
+        self.quiet_off = quiet_off;
+        self.quiet = quiet;
     }
 
     fn build_devices(&mut self, mut pairs: Vec<(u64, u32)>) {
@@ -433,7 +459,9 @@ impl Graph {
                 + self.in_off.capacity()
                 + self.in_ids.capacity()
                 + self.nbr_off.capacity()
-                + self.nbr.capacity())
+                + self.nbr.capacity()
+                + self.quiet_off.capacity()
+                + self.quiet.capacity())
             + self.facts.capacity() * std::mem::size_of::<AccountFacts>()
     }
 }

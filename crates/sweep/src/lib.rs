@@ -26,6 +26,7 @@
 pub mod eval;
 pub mod features;
 pub mod graph;
+pub mod model;
 pub mod ppr;
 pub mod report;
 pub mod rings;
@@ -100,11 +101,15 @@ impl<'a> Sweep<'a> {
         };
         let mut features = all(&flagged, &peers);
         // Later passes see who the pass before restricted: mules paid by restricted accounts,
-        // accounts on a restricted account's device. Two rounds carry it two hops.
+        // accounts on a restricted account's device. Two rounds carry it two hops. Only the
+        // flag-dependent slots change between passes.
         for _ in 0..SECOND_PASSES {
             flagged = features.par_iter().map(|f| score::judge(f).action.is_restriction()).collect();
             peers = flagged_device_peers(&g, &flagged);
-            features = all(&flagged, &peers);
+            let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, end };
+            features.par_iter_mut().enumerate().for_each(|(a, f)| {
+                features::refresh_flags(&g, u32::try_from(a).unwrap_or(u32::MAX), &ctx, f);
+            });
         }
         let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, end };
         let judged: Vec<score::Judgement> = features.par_iter().map(score::judge).collect();
