@@ -20,6 +20,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole pipeline on the built-in simulator, no set-up: simulate, decide, train,
+    /// sweep, evaluate; a short summary and an HTML report.
+    Demo(cmd::demo::Args),
     /// Check accounts and transactions files against the data-format contract and summarise
     /// them.
     Validate(cmd::validate::Args),
@@ -42,11 +45,14 @@ enum Command {
     Sweep(cmd::sweep::Args),
     /// Measure verdicts (and decisions) against labels; JSON and an HTML report.
     Eval(cmd::eval::Args),
+    /// Learn a calibrated gradient-boosted model of operators from labelled periods.
+    Train(cmd::train::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Simulate(args) => cmd::simulate::run(&args),
         Command::Replay(args) => cmd::replay::run(&args),
@@ -56,6 +62,7 @@ fn main() -> ExitCode {
         Command::Screen(args) => cmd::screen::run(&args),
         Command::Sweep(args) => cmd::sweep::run(&args),
         Command::Eval(args) => cmd::eval::run(&args),
+        Command::Train(args) => cmd::train::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -183,6 +183,46 @@ pub fn add_tx(e: &mut TxEval, outcome: Outcome, crypto: Option<bool>) {
     }
 }
 
+/// How long flagged operators ran before their flag: from the first crypto-related payment
+/// they took part in to the verdict's `first_flag_ts` (0 when flagged before it).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TimeToFlag {
+    /// Flagged operators with at least one crypto-related payment.
+    pub operators: usize,
+    /// Median delay, hours.
+    pub median_hours: f64,
+    /// 90th percentile, hours.
+    pub p90_hours: f64,
+    /// Longest, hours.
+    pub max_hours: f64,
+}
+
+impl TimeToFlag {
+    /// As JSON.
+    pub fn json(&self) -> Value {
+        json!({"operators": self.operators, "median_hours": round4(self.median_hours),
+               "p90_hours": round4(self.p90_hours), "max_hours": round4(self.max_hours)})
+    }
+}
+
+/// Summarises delays in hours (nearest-rank percentiles).
+pub fn time_to_flag(mut hours: Vec<f64>) -> TimeToFlag {
+    hours.sort_by(f64::total_cmp);
+    let rank = |q: f64| -> f64 {
+        if hours.is_empty() {
+            return 0.0;
+        }
+        let i = ((q * hours.len() as f64).ceil() as usize).clamp(1, hours.len()) - 1;
+        hours.get(i).copied().unwrap_or(0.0)
+    };
+    TimeToFlag {
+        operators: hours.len(),
+        median_hours: rank(0.5),
+        p90_hours: rank(0.9),
+        max_hours: hours.last().copied().unwrap_or(0.0),
+    }
+}
+
 /// The whole evaluation as JSON.
 pub fn to_json(a: &AccountEval, tx: Option<&TxEval>) -> Value {
     let normal = a.by_role.iter().find(|r| r.0 == Role::Normal).map_or([0; 3], |r| r.1);
@@ -259,6 +299,13 @@ mod tests {
         let e = accounts(&v);
         assert_eq!(e.flagged, Prf { tp: 1, fp: 2, fn_: 1 });
         assert_eq!(e.restricted, Prf { tp: 1, fp: 1, fn_: 1 });
+    }
+
+    #[test]
+    fn time_to_flag_percentiles() {
+        let t = time_to_flag(vec![5.0, 1.0, 3.0, 2.0, 4.0, 10.0, 6.0, 7.0, 8.0, 9.0]);
+        assert_eq!((t.operators, t.median_hours, t.p90_hours, t.max_hours), (10, 5.0, 9.0, 10.0));
+        assert_eq!(time_to_flag(Vec::new()), TimeToFlag::default());
     }
 
     #[test]

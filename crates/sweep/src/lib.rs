@@ -36,7 +36,7 @@ use features::{Context, Features};
 use graph::{Graph, GraphBuilder, MEMO_STRONG};
 use rayon::prelude::*;
 use rings::UnionFind;
-use sluice_core::{Account, AccountAction, RingId, Score, Timestamp, Transaction, Verdict};
+use sluice_core::{Account, AccountAction, ReasonCode, RingId, Score, Timestamp, Transaction, Verdict};
 use sluice_engine::lists::ListStore;
 
 /// Restart probability of the proximity PageRank.
@@ -54,6 +54,8 @@ pub const RING_SHARED_PAYERS: usize = 3;
 pub struct Sweep<'a> {
     builder: GraphBuilder<'a>,
     accounts: &'a [Account],
+    model: Option<&'a model::Model>,
+    thresholds: Option<model::Thresholds>,
 }
 
 /// What a sweep produced.
@@ -71,7 +73,21 @@ pub struct SweepOutput {
 impl<'a> Sweep<'a> {
     /// A sweep over `accounts` (the accounts file's dense order) checking against `lists`.
     pub fn new(accounts: &'a [Account], lists: &'a ListStore) -> Self {
-        Sweep { builder: GraphBuilder::new(accounts, lists), accounts }
+        Sweep { builder: GraphBuilder::new(accounts, lists), accounts, model: None, thresholds: None }
+    }
+
+    /// Scores with a learned model instead of the rule scorer (the rule passes still compute
+    /// the flag-dependent features the model was trained on).
+    pub fn with_model(mut self, model: &'a model::Model) -> Self {
+        self.model = Some(model);
+        self
+    }
+
+    /// Overrides the thresholds of the scorer in use (the rule scorer's [`score::REVIEW`] and
+    /// [`score::RESTRICT`], or the model's own).
+    pub fn with_thresholds(mut self, t: model::Thresholds) -> Self {
+        self.thresholds = Some(t);
+        self
     }
 
     /// Reserves room for about `payments` payments.
@@ -112,7 +128,8 @@ impl<'a> Sweep<'a> {
             });
         }
         let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, end };
-        let judged: Vec<score::Judgement> = features.par_iter().map(score::judge).collect();
+        let judge = Judge::new(self.model, self.thresholds);
+        let judged = judge.all(&features);
         let ring_of = rings_of(&g, &judged);
         let first_flag: Vec<Option<Timestamp>> = (0..g.n)
             .into_par_iter()
@@ -121,7 +138,7 @@ impl<'a> Sweep<'a> {
                 if j.action == AccountAction::None {
                     return None;
                 }
-                first_flag_ts(&g, a, j, &ctx, end)
+                first_flag_ts(&g, a, j, &judge, &ctx, end)
             })
             .collect();
 
@@ -143,6 +160,81 @@ impl<'a> Sweep<'a> {
             .collect();
         SweepOutput { verdicts, features, graph_bytes, payments }
     }
+}
+
+/// The final judgement: the rule scorer, or a model's calibrated score with the rule scorer's
+/// evidence as the words. Either way a restriction needs the operator gate
+/// ([`score::operator_gate`]): buyers are not operators.
+struct Judge<'m> {
+    model: Option<&'m model::Model>,
+    thresholds: model::Thresholds,
+}
+
+impl<'m> Judge<'m> {
+    fn new(model: Option<&'m model::Model>, thresholds: Option<model::Thresholds>) -> Self {
+        let default = match model {
+            Some(m) => m.thresholds,
+            None => model::Thresholds { review: score::REVIEW, restrict: score::RESTRICT },
+        };
+        Judge { model, thresholds: thresholds.unwrap_or(default) }
+    }
+
+    fn all(&self, features: &[Features]) -> Vec<score::Judgement> {
+        match self.model {
+            None => features.par_iter().map(|f| score::judge_with(f, None, self.thresholds)).collect(),
+            Some(m) => {
+                let scores = m.predict(features);
+                features
+                    .par_iter()
+                    .zip(scores)
+                    .map(|(f, s)| {
+                        let mut j = score::judge_with(f, Some(s), self.thresholds);
+                        if j.action != AccountAction::None {
+                            explain_model(m, f, &mut j);
+                        }
+                        j
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn one(&self, f: &Features) -> score::Judgement {
+        match self.model {
+            None => score::judge_with(f, None, self.thresholds),
+            Some(m) => {
+                let s = m.predict(std::slice::from_ref(f)).first().copied().unwrap_or(0.0);
+                score::judge_with(f, Some(s), self.thresholds)
+            }
+        }
+    }
+}
+
+/// Puts the model's own reasons first: the features that raised its score most, each with
+/// its reason code, before the rule scorer's evidence.
+fn explain_model(m: &model::Model, f: &Features, j: &mut score::Judgement) {
+    let top = m.top_contributions(f, 3);
+    let mut codes: Vec<ReasonCode> = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    for (slot, _) in &top {
+        if let Some(code) = score::reason_of(*slot) {
+            let code = ReasonCode::from_static(code);
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        words.push(score::describe(*slot, f.get(*slot)));
+    }
+    for r in j.reasons.drain(..) {
+        if !codes.contains(&r) {
+            codes.push(r);
+        }
+    }
+    j.reasons = codes;
+    let lead = format!("model {} {:.2}: {}", m.version, j.score, words.join(", "));
+    let rest: Vec<&str> =
+        j.explanation.split("; ").filter(|e| !e.is_empty() && !words.iter().any(|w| w == e)).collect();
+    j.explanation = if rest.is_empty() { lead } else { format!("{lead}; {}", rest.join("; ")) };
 }
 
 /// Per account, the most flagged other accounts on one of its devices.
@@ -257,7 +349,14 @@ fn rings_of(g: &Graph, judged: &[score::Judgement]) -> Vec<Option<RingId>> {
 
 /// The first local day end (or the period's end) at which the account's features up to then
 /// reach its final action; the time of its last payment up to that cut-off.
-fn first_flag_ts(g: &Graph, a: u32, j: &score::Judgement, ctx: &Context<'_>, end: u32) -> Option<Timestamp> {
+fn first_flag_ts(
+    g: &Graph,
+    a: u32,
+    j: &score::Judgement,
+    judge: &Judge<'_>,
+    ctx: &Context<'_>,
+    end: u32,
+) -> Option<Timestamp> {
     let mut times: Vec<u32> = g.incoming(a).chain(g.outgoing(a)).map(|e| e.t).collect();
     times.sort_unstable();
     let first_day = graph::local_day(*times.first()?);
@@ -266,7 +365,7 @@ fn first_flag_ts(g: &Graph, a: u32, j: &score::Judgement, ctx: &Context<'_>, end
         let cutoff =
             u32::try_from((i64::from(day) + 1) * 86_400 - graph::LOCAL_OFFSET_SECS - 1).unwrap_or(end);
         let f = features::compute(g, a, cutoff, ctx);
-        let now = score::judge(&f);
+        let now = judge.one(&f);
         if now.action.is_restriction() == j.action.is_restriction() && now.action != AccountAction::None {
             let last = times.iter().take_while(|&&t| t <= cutoff).last().copied()?;
             return Timestamp::from_micros(i64::from(last) * 1_000_000);

@@ -15,6 +15,7 @@
 //! straight on (a mule), or a list hit. Everything else is `review` at most.
 
 use crate::features::{F, Features};
+use crate::model::Thresholds;
 use sluice_core::{AccountAction, ReasonCode};
 
 /// Score from which an account is put in front of an analyst.
@@ -243,6 +244,78 @@ pub fn evidence(f: &Features) -> Vec<Evidence> {
     ev
 }
 
+/// The reason code a feature speaks for (the model's explanations), if any.
+pub fn reason_of(f: F) -> Option<&'static str> {
+    Some(match f {
+        F::InCount | F::InSum | F::MeanIn => "VELOCITY_IN",
+        F::OutCount | F::OutSum => "VELOCITY_OUT",
+        F::Payers
+        | F::StrangerPayers
+        | F::StrangerPayerShare
+        | F::NewPayers24h
+        | F::StrangerInSum
+        | F::FanInRatio
+        | F::StrangerPayees => "FAN_IN_STRANGERS",
+        F::Payees | F::TopPayeeShare => "FAN_OUT",
+        F::PassShort | F::PassLong | F::OutInRatio | F::ExtOutShare => "PASS_THROUGH",
+        F::HoursActive | F::NightShare => "NIGHT_ACTIVITY",
+        F::RoundShare => "ROUND_AMOUNTS",
+        F::PeggedShare => "PRICE_PEGGED_AMOUNTS",
+        F::BelowLimitShare => "JUST_BELOW_LIMIT",
+        F::DevicePeers | F::FlaggedDevicePeers => "DEVICE_SHARED",
+        F::MemoCryptoShare | F::MemoStrong => "MEMO_CRYPTO_TERM",
+        F::MemoOtc => "MEMO_OTC_TERM",
+        F::Listed => "LIST_HIT",
+        F::Proximity => "GRAPH_PROXIMITY",
+        F::FlaggedInShare | F::FlaggedPayers => "FLAGGED_COUNTERPARTY",
+        F::AgeDays | F::Kyc => "NEW_ACCOUNT_HIGH_VALUE",
+        F::DaysActive | F::Merchant => return None,
+    })
+}
+
+/// A feature and its value in an analyst's words ("87 stranger payers").
+pub fn describe(f: F, x: f32) -> String {
+    let n = |x: f32| format!("{x:.0}");
+    match f {
+        F::InCount => format!("{} payments received", n(x)),
+        F::OutCount => format!("{} payments made", n(x)),
+        F::InSum => format!("{} received", yuan(x)),
+        F::OutSum => format!("{} paid out", yuan(x)),
+        F::MeanIn => format!("{} received on average", yuan(x)),
+        F::Payers => format!("{} distinct payers", n(x)),
+        F::Payees => format!("{} distinct payees", n(x)),
+        F::StrangerPayers => format!("{} payers with no tie to it", n(x)),
+        F::StrangerPayerShare => format!("{} of payers are strangers", pct(x)),
+        F::StrangerPayees => format!("{} payees with no tie to it", n(x)),
+        F::NewPayers24h => format!("up to {} new stranger payers in one day", n(x)),
+        F::StrangerInSum => format!("{} from strangers", yuan(x)),
+        F::FanInRatio => format!("{x:.1} payers per payee"),
+        F::TopPayeeShare => format!("{} of outflow to one payee", pct(x)),
+        F::PassShort => format!("{} of outflow left within 2 h of arriving", pct(x)),
+        F::PassLong => format!("{} of outflow left within 24 h of arriving", pct(x)),
+        F::OutInRatio => format!("pays out {} of what it receives", pct(x)),
+        F::ExtOutShare => format!("{} of outflow to bank cards", pct(x)),
+        F::HoursActive => format!("active in {} of 24 hours", n(x)),
+        F::NightShare => format!("{} of payments at night", pct(x)),
+        F::DaysActive => format!("active on {} days", n(x)),
+        F::RoundShare => format!("{} round amounts", pct(x)),
+        F::PeggedShare => format!("{} of amounts match USDT × rate", pct(x)),
+        F::BelowLimitShare => format!("{} of amounts just below a limit", pct(x)),
+        F::DevicePeers => format!("shares a device with {} other accounts", n(x)),
+        F::MemoCryptoShare => format!("{} of memos use crypto words", pct(x)),
+        F::MemoStrong => format!("{} payments with strong crypto words", n(x)),
+        F::MemoOtc => format!("{} payments with OTC or exchange words", n(x)),
+        F::Listed => "on a list".to_string(),
+        F::Proximity => format!("{x:.0}× closer to crypto accounts than a random account"),
+        F::FlaggedInShare => format!("{} of inflow from restricted accounts", pct(x)),
+        F::FlaggedPayers => format!("paid by {} restricted accounts", n(x)),
+        F::FlaggedDevicePeers => format!("{} restricted accounts on its devices", n(x)),
+        F::Merchant => "merchant account".to_string(),
+        F::AgeDays => format!("{}-day-old account", n(x)),
+        F::Kyc => format!("KYC level {}", n(x)),
+    }
+}
+
 /// Whether the account behaves like an operator rather than a customer: many strangers pay
 /// it, or it passes on money from flagged accounts, or it is listed.
 pub fn operator_gate(f: &Features) -> bool {
@@ -256,19 +329,27 @@ pub fn operator_gate(f: &Features) -> bool {
         || f.get(F::Listed) >= 1.0
 }
 
-/// Scores and judges one account.
+/// Scores and judges one account with the rule scorer and its thresholds.
 pub fn judge(f: &Features) -> Judgement {
+    judge_with(f, None, Thresholds { review: REVIEW, restrict: RESTRICT })
+}
+
+/// Judges one account: with `score` (a model's) or the rule scorer's points, against `t`.
+/// The evidence supplies the reasons and words either way.
+pub fn judge_with(f: &Features, score: Option<f64>, t: Thresholds) -> Judgement {
     let ev = evidence(f);
-    let points: f64 = ev.iter().map(|e| e.points).sum();
-    let score = 1.0 - (-points / POINTS_SCALE).exp();
-    let score = (score * 10_000.0).round() / 10_000.0;
-    let action = if score >= RESTRICT && operator_gate(f) {
+    let score = score.unwrap_or_else(|| {
+        let points: f64 = ev.iter().map(|e| e.points).sum();
+        let score = 1.0 - (-points / POINTS_SCALE).exp();
+        (score * 10_000.0).round() / 10_000.0
+    });
+    let action = if score >= t.restrict && operator_gate(f) {
         if f.get(F::Merchant) >= 1.0 && f.get(F::PassLong) < 0.5 {
             AccountAction::SuspendCollection
         } else {
             AccountAction::Freeze
         }
-    } else if score >= REVIEW {
+    } else if score >= t.review {
         AccountAction::Review
     } else {
         AccountAction::None
@@ -301,6 +382,32 @@ mod tests {
             }
         }
         f
+    }
+
+    #[test]
+    fn every_code_is_in_the_catalogue() {
+        let mut codes: Vec<&str> = F::ALL.iter().filter_map(|&f| reason_of(f)).collect();
+        // Two vectors that between them raise every piece of evidence.
+        let mut loud = Features([1e6; crate::features::N_FEATURES]);
+        loud.0[F::AgeDays as usize] = 1.0;
+        loud.0[F::Kyc as usize] = 0.0;
+        let mut memo = loud;
+        memo.0[F::MemoOtc as usize] = 0.0;
+        let mut fan_out = loud;
+        fan_out.0[F::Payees as usize] = 1.0;
+        fan_out.0[F::OutInRatio as usize] = 1.0;
+        for f in [loud, memo, fan_out] {
+            codes.extend(evidence(&f).iter().map(|e| e.code));
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert!(codes.len() >= 15, "{codes:?}");
+        for c in codes {
+            assert!(
+                sluice_engine::policy::reasons::lookup(c).is_some(),
+                "{c} is not in the reason catalogue"
+            );
+        }
     }
 
     #[test]

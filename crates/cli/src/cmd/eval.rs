@@ -3,7 +3,7 @@
 
 use crate::fmt::thousands;
 use anyhow::{Context, bail};
-use sluice_core::{AccountLabel, Decision, Role, TxLabel, Verdict};
+use sluice_core::{AccountLabel, Decision, Role, Timestamp, Transaction, TxLabel, Verdict};
 use sluice_io::{ReadItem, RecordReader};
 use sluice_sweep::eval::{self, Scored, TxEval};
 use std::collections::HashMap;
@@ -27,6 +27,10 @@ pub struct Args {
     /// Transaction labels (`labels_transactions.csv`).
     #[arg(long)]
     tx_labels: Option<PathBuf>,
+    /// The period's transactions (needs --tx-labels): measures the time from each operator's
+    /// first crypto-related payment to its flag.
+    #[arg(long, requires = "tx_labels")]
+    transactions: Option<PathBuf>,
     /// Directory for `eval.json` and `index.html`.
     #[arg(long)]
     report: PathBuf,
@@ -60,19 +64,57 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })?;
     let mut scored = Vec::new();
     let mut unlabeled = 0u64;
+    // Flag times of flagged operators.
+    let mut flagged_at: HashMap<String, Timestamp> = HashMap::new();
     read_all::<Verdict>(&args.verdicts, |v| match roles.get(v.account_id.as_str()) {
-        Some(&role) => scored.push(Scored { score: v.score.as_f64(), action: v.action, role }),
+        Some(&role) => {
+            scored.push(Scored { score: v.score.as_f64(), action: v.action, role });
+            if role.is_operator()
+                && v.action.is_flag()
+                && let Some(t) = v.first_flag_ts
+            {
+                flagged_at.insert(v.account_id.as_str().to_string(), t);
+            }
+        }
         None => unlabeled += 1,
     })?;
     let acc = eval::accounts(&scored);
 
-    let tx = match (&args.decisions, &args.tx_labels) {
-        (Some(d), Some(tl)) => {
-            let hasher = RandomState::new();
-            let mut crypto: HashMap<u64, bool> = HashMap::new();
-            read_all::<TxLabel>(tl, |l| {
-                crypto.insert(hasher.hash_one(l.tx_id.as_str()), l.crypto_related);
+    let hasher = RandomState::new();
+    let mut crypto: HashMap<u64, bool> = HashMap::new();
+    if let Some(tl) = &args.tx_labels {
+        read_all::<TxLabel>(tl, |l| {
+            crypto.insert(hasher.hash_one(l.tx_id.as_str()), l.crypto_related);
+        })?;
+    }
+    let ttf = match &args.transactions {
+        None => None,
+        Some(t) => {
+            // First crypto-related payment of every flagged operator, either side.
+            let mut first: HashMap<String, Timestamp> = HashMap::new();
+            read_all::<Transaction>(t, |tx| {
+                if crypto.get(&hasher.hash_one(tx.tx_id.as_str())).copied() != Some(true) {
+                    return;
+                }
+                for side in [tx.payer.as_str(), tx.payee.as_str()] {
+                    if flagged_at.contains_key(side) {
+                        let e = first.entry(side.to_string()).or_insert(tx.ts);
+                        *e = (*e).min(tx.ts);
+                    }
+                }
             })?;
+            let delays: Vec<f64> = flagged_at
+                .iter()
+                .filter_map(|(a, flag)| {
+                    let f = first.get(a)?;
+                    Some(((flag.as_micros() - f.as_micros()).max(0)) as f64 / 3.6e9)
+                })
+                .collect();
+            Some(eval::time_to_flag(delays))
+        }
+    };
+    let tx = match (&args.decisions, &args.tx_labels) {
+        (Some(d), Some(_)) => {
             let mut t = TxEval::default();
             read_all::<Decision>(d, |dec| {
                 let label = crypto.get(&hasher.hash_one(dec.tx_id.as_str())).copied();
@@ -85,7 +127,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     std::fs::create_dir_all(&args.report)
         .with_context(|| format!("cannot create {}", args.report.display()))?;
-    let json = eval::to_json(&acc, tx.as_ref());
+    let mut json = eval::to_json(&acc, tx.as_ref());
+    if let Some(t) = &ttf {
+        json["time_to_first_flag"] = t.json();
+    }
     let jp = args.report.join("eval.json");
     std::fs::write(&jp, format!("{json:#}\n")).with_context(|| format!("cannot write {}", jp.display()))?;
     let hp = args.report.join("index.html");
@@ -129,6 +174,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(t) = &tx {
         writeln!(o, "{}", line("payments flagged", &t.flagged))?;
         writeln!(o, "{}", line("payments blocked", &t.blocked))?;
+    }
+    if let Some(t) = &ttf {
+        writeln!(
+            o,
+            "first crypto payment to flag: median {:.1} h, p90 {:.1} h, max {:.1} h ({} flagged operators)",
+            t.median_hours,
+            t.p90_hours,
+            t.max_hours,
+            thousands(t.operators as u64)
+        )?;
     }
     if unlabeled > 0 {
         writeln!(o, "{} verdict(s) without a label were not counted", thousands(unlabeled))?;

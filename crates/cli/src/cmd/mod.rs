@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod demo;
 pub mod eval;
 pub mod lists;
 pub mod policy;
@@ -8,6 +9,7 @@ pub mod replay;
 pub mod screen;
 pub mod simulate;
 pub mod sweep;
+pub mod train;
 pub mod validate;
 
 use indicatif::{ProgressBar, ProgressStyle};

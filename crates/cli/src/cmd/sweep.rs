@@ -5,13 +5,15 @@ use crate::fmt::{rate, thousands};
 use crate::setup;
 use anyhow::Context;
 use sluice_core::{Account, AccountAction, Verdict};
+use sluice_engine::lists::ListStore;
 use sluice_io::format::ByteCounter;
-use sluice_io::{RecordWriter, RejectLog, TransactionIngest, load_accounts};
-use sluice_sweep::Sweep;
+use sluice_io::{IngestStats, RecordWriter, RejectLog, TransactionIngest, load_accounts};
 use sluice_sweep::features::FEATURE_NAMES;
+use sluice_sweep::model::{Model, Thresholds};
+use sluice_sweep::{Sweep, SweepOutput};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -27,6 +29,12 @@ pub struct Args {
     /// List files (default: the built-in lists).
     #[arg(long)]
     lists: Vec<PathBuf>,
+    /// A model trained by `sluice train` (default: the rule scorer).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// A policy whose `[sweep]` thresholds replace the scorer's own.
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// Where to write the verdicts (.csv or .ndjson, optionally .gz).
     #[arg(long)]
     out: PathBuf,
@@ -41,27 +49,49 @@ pub struct Args {
     max_rejects: u64,
 }
 
-/// Runs the command.
-pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+/// One period swept: its accounts, the sweep's output and the input's counts.
+pub struct Swept {
+    /// The accounts, in file order (the verdicts' order).
+    pub accounts: Vec<Account>,
+    /// Verdicts and features.
+    pub out: SweepOutput,
+    /// Input counts.
+    pub input: IngestStats,
+    /// Seconds spent reading and scoring.
+    pub read_secs: f64,
+    /// Seconds spent scoring.
+    pub score_secs: f64,
+}
+
+/// Reads `accounts` and `transactions` and sweeps them. Rejected rows go to `log`.
+pub fn sweep_files(
+    accounts_path: &Path,
+    transactions: &Path,
+    lists: &ListStore,
+    model: Option<&Model>,
+    thresholds: Option<Thresholds>,
+    log: &mut RejectLog,
+) -> anyhow::Result<Swept> {
     let started = Instant::now();
-    let lists = setup::load_lists(&args.lists)?;
-    let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
-    if let Some(p) = &args.rejects {
-        log = log.with_file(p)?;
-    }
     let mut accounts: Vec<Account> = Vec::new();
-    let load = load_accounts(&args.accounts, &mut log, |_, a| accounts.push(a))
-        .context("cannot read the accounts")?;
-    let mut sweep = Sweep::new(&accounts, &lists);
-    let bytes = std::fs::metadata(&args.transactions).map_or(0, |m| m.len());
+    let load =
+        load_accounts(accounts_path, log, |_, a| accounts.push(a)).context("cannot read the accounts")?;
+    let mut sweep = Sweep::new(&accounts, lists);
+    if let Some(m) = model {
+        sweep = sweep.with_model(m);
+    }
+    if let Some(t) = thresholds {
+        sweep = sweep.with_thresholds(t);
+    }
+    let bytes = std::fs::metadata(transactions).map_or(0, |m| m.len());
     sweep.reserve(usize::try_from(bytes / 90).unwrap_or(0));
 
     let counter = ByteCounter::new();
-    let pb = super::file_progress(&args.transactions, "reading");
-    let mut ingest = TransactionIngest::open(&args.transactions, &load.book, Some(counter.clone()))
+    let pb = super::file_progress(transactions, "reading");
+    let mut ingest = TransactionIngest::open(transactions, &load.book, Some(counter.clone()))
         .context("cannot read the transactions")?;
     let mut n: u64 = 0;
-    while let Some(adm) = ingest.next(&mut log)? {
+    while let Some(adm) = ingest.next(log)? {
         sweep.add(&adm.tx, adm.payer, adm.payee);
         n += 1;
         if n.is_multiple_of(65_536) {
@@ -74,6 +104,37 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let scoring = Instant::now();
     let out = sweep.finish();
     let score_secs = scoring.elapsed().as_secs_f64();
+    let input = ingest.stats().clone();
+    Ok(Swept { accounts, out, input, read_secs, score_secs })
+}
+
+/// Reads a model file.
+pub fn load_model(path: &Path) -> anyhow::Result<Model> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Model::from_json(&text).with_context(|| format!("{} is not a usable model", path.display()))
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let lists = setup::load_lists(&args.lists)?;
+    let model = args.model.as_deref().map(load_model).transpose()?;
+    let thresholds = match &args.policy {
+        None => None,
+        Some(p) => setup::load_policy(Some(p), &lists)?
+            .sweep
+            .map(|t| Thresholds { review: t.review, restrict: t.restrict }),
+    };
+    let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
+    if let Some(p) = &args.rejects {
+        log = log.with_file(p)?;
+    }
+    let Swept { accounts, out, input: ist, read_secs, score_secs } =
+        sweep_files(&args.accounts, &args.transactions, &lists, model.as_ref(), thresholds, &mut log)?;
+    let n = ist.accepted;
+    if let Some(m) = &model {
+        eprintln!("model {} ({} trees)", m.version, m.summary.trees);
+    }
 
     let mut writer = RecordWriter::<Verdict>::create(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -124,7 +185,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             writeln!(o, "  {code:<24} {}", thousands(**count))?;
         }
     }
-    let ist = ingest.stats();
     writeln!(
         o,
         "input: {} rows, {} accepted, {} rejected, {} duplicates; graph {} MB",

@@ -10,6 +10,10 @@
 //! review = 0.5
 //! block = 0.9
 //!
+//! [sweep]                           # optional: the daily sweep's account-action thresholds
+//! review = 0.5                      # (a model's calibrated score: the precision kept)
+//! restrict = 0.95
+//!
 //! [[rule]]
 //! id = "exchange-payee"
 //! description = "Payment to a listed offshore crypto exchange"
@@ -186,6 +190,19 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// The list-store version it was checked against.
     pub lists_version: String,
+    /// Thresholds of the daily sweep's account actions, when the policy sets them.
+    pub sweep: Option<SweepThresholds>,
+}
+
+/// The `[sweep]` section: score thresholds of the sweep's `review` and restriction actions
+/// (on the rule scorer's score, or a model's calibrated score, where a threshold is the
+/// precision it keeps).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SweepThresholds {
+    /// Review from this score.
+    pub review: f64,
+    /// Restrict from this score (operators only).
+    pub restrict: f64,
 }
 
 #[derive(Deserialize)]
@@ -201,6 +218,8 @@ struct PolicyFile {
     optional_lists: Vec<String>,
     #[serde(default)]
     thresholds: Option<Thresholds>,
+    #[serde(default)]
+    sweep: Option<SweepFile>,
     #[serde(default, rename = "rule")]
     rules: Vec<Spanned<RuleFile>>,
 }
@@ -210,6 +229,13 @@ struct PolicyFile {
 struct Thresholds {
     review: Spanned<f64>,
     block: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepFile {
+    review: Spanned<f64>,
+    restrict: Spanned<f64>,
 }
 
 #[derive(Deserialize)]
@@ -360,6 +386,21 @@ pub fn check(src: &str, lists: &ListStore) -> Checked {
             (r, b)
         }
     };
+    let sweep = file.sweep.as_ref().map(|t| {
+        let (r, x) = (*t.review.get_ref(), *t.restrict.get_ref());
+        for (v, s) in [(r, t.review.span()), (x, t.restrict.span())] {
+            if !(0.0..=1.0).contains(&v) || v == 0.0 {
+                diags.push(Diagnostic::error(s, "a threshold must be in (0, 1]"));
+            }
+        }
+        if r > x {
+            diags.push(Diagnostic::error(
+                t.review.span(),
+                "the review threshold is above the restrict threshold",
+            ));
+        }
+        SweepThresholds { review: r, restrict: x }
+    });
     let mut rules = Vec::new();
     let mut seen_ids: Vec<(String, Range<usize>)> = Vec::new();
     let mut seen_when: Vec<(String, String)> = Vec::new();
@@ -549,6 +590,7 @@ pub fn check(src: &str, lists: &ListStore) -> Checked {
             block_threshold,
             rules,
             lists_version: lists.version().to_string(),
+            sweep,
         }),
         _ => None,
     };
@@ -644,6 +686,22 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sweep_thresholds() {
+        let lists = ListStore::empty();
+        let head = "id = \"p\"\nversion = \"1\"\n";
+        let rule = "[[rule]]\nid = \"r\"\nwhen = 'tx.amount > 100'\noutcome = \"review\"\nreason = \"VELOCITY_IN\"\n";
+        assert_eq!(check(&format!("{head}{rule}"), &lists).policy.map(|p| p.sweep), Some(None));
+        let good = format!("{head}[sweep]\nreview = 0.5\nrestrict = 0.95\n{rule}");
+        assert_eq!(
+            check(&good, &lists).policy.and_then(|p| p.sweep),
+            Some(SweepThresholds { review: 0.5, restrict: 0.95 })
+        );
+        let c = check(&good.replace("review = 0.5", "review = 0.99"), &lists);
+        assert!(c.policy.is_none());
+        assert!(c.diagnostics.iter().any(|d| d.message.contains("above the restrict threshold")));
+    }
 
     #[test]
     fn durations() {
