@@ -183,6 +183,38 @@ pub fn add_tx(e: &mut TxEval, outcome: Outcome, crypto: Option<bool>) {
     }
 }
 
+/// Transaction-level results of the sweep: payments with a restricted side (what a case
+/// built from the sweep covers), and payments stopped day by day (a restriction in force at
+/// the payment's time, or the inline decision's block when decisions are given).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SweepTx {
+    /// A side restricted by the sweep.
+    pub restricted_side: Prf,
+    /// Stopped: restriction in force, or blocked inline.
+    pub stopped: Prf,
+}
+
+impl SweepTx {
+    /// As JSON; `with_decisions` says whether `stopped` includes inline blocks.
+    pub fn json(&self, with_decisions: bool) -> Value {
+        json!({"restricted_side": self.restricted_side.json(), "stopped": self.stopped.json(),
+               "stopped_includes_inline_blocks": with_decisions})
+    }
+}
+
+/// Adds one payment: its label, whether a side is restricted, whether it was stopped.
+pub fn add_sweep_tx(e: &mut SweepTx, crypto: Option<bool>, restricted_side: bool, stopped: bool) {
+    let Some(crypto) = crypto else { return };
+    for (prf, hit) in [(&mut e.restricted_side, restricted_side), (&mut e.stopped, stopped)] {
+        match (crypto, hit) {
+            (true, true) => prf.tp += 1,
+            (true, false) => prf.fn_ += 1,
+            (false, true) => prf.fp += 1,
+            (false, false) => {}
+        }
+    }
+}
+
 /// How long flagged operators ran before their flag: from the first crypto-related payment
 /// they took part in to the verdict's `first_flag_ts` (0 when flagged before it).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

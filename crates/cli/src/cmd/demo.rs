@@ -238,6 +238,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ttf["operators"]
         )?;
     }
+    let st = &j["sweep_transactions"];
+    if st.is_object() {
+        writeln!(
+            o,
+            "Crypto payments with a restricted side: precision {:.3}, recall {:.3}; stopped day by day (inline block, or a restriction in force from the sweep after the day it was found): precision {:.3}, recall {:.3}",
+            num(st, &["restricted_side", "precision"]),
+            num(st, &["restricted_side", "recall"]),
+            num(st, &["stopped", "precision"]),
+            num(st, &["stopped", "recall"]),
+        )?;
+    }
     let tx = &j["transactions"];
     if tx.is_object() {
         writeln!(

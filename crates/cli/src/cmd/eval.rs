@@ -3,7 +3,7 @@
 
 use crate::fmt::thousands;
 use anyhow::{Context, bail};
-use sluice_core::{AccountLabel, Decision, Role, Timestamp, Transaction, TxLabel, Verdict};
+use sluice_core::{AccountLabel, Decision, Outcome, Role, Timestamp, Transaction, TxLabel, Verdict};
 use sluice_io::{ReadItem, RecordReader};
 use sluice_sweep::eval::{self, Scored, TxEval};
 use std::collections::HashMap;
@@ -56,6 +56,16 @@ fn read_all<T: sluice_io::Record>(path: &Path, mut each: impl FnMut(T)) -> anyho
     Ok(())
 }
 
+/// When a restriction found by a daily sweep is in force: the sweep runs after the local day
+/// (China time) on which the evidence crossed the threshold has ended, and takes an hour.
+fn in_force_from(first_flag: Timestamp) -> Timestamp {
+    const DAY: i64 = 86_400_000_000;
+    const OFFSET: i64 = 8 * 3_600_000_000;
+    let local = first_flag.as_micros() + OFFSET;
+    let next_midnight = (local.div_euclid(DAY) + 1) * DAY - OFFSET;
+    Timestamp::from_micros(next_midnight + 3_600_000_000).unwrap_or(first_flag)
+}
+
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut roles: HashMap<String, Role> = HashMap::new();
@@ -64,19 +74,27 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })?;
     let mut scored = Vec::new();
     let mut unlabeled = 0u64;
-    // Flag times of flagged operators.
+    // Flag times of flagged operators; restriction times of every restricted account.
     let mut flagged_at: HashMap<String, Timestamp> = HashMap::new();
-    read_all::<Verdict>(&args.verdicts, |v| match roles.get(v.account_id.as_str()) {
-        Some(&role) => {
-            scored.push(Scored { score: v.score.as_f64(), action: v.action, role });
-            if role.is_operator()
-                && v.action.is_flag()
-                && let Some(t) = v.first_flag_ts
-            {
-                flagged_at.insert(v.account_id.as_str().to_string(), t);
-            }
+    let mut restricted_from: HashMap<String, Timestamp> = HashMap::new();
+    read_all::<Verdict>(&args.verdicts, |v| {
+        if v.action.is_restriction()
+            && let Some(t) = v.first_flag_ts
+        {
+            restricted_from.insert(v.account_id.as_str().to_string(), in_force_from(t));
         }
-        None => unlabeled += 1,
+        match roles.get(v.account_id.as_str()) {
+            Some(&role) => {
+                scored.push(Scored { score: v.score.as_f64(), action: v.action, role });
+                if role.is_operator()
+                    && v.action.is_flag()
+                    && let Some(t) = v.first_flag_ts
+                {
+                    flagged_at.insert(v.account_id.as_str().to_string(), t);
+                }
+            }
+            None => unlabeled += 1,
+        }
     })?;
     let acc = eval::accounts(&scored);
 
@@ -87,16 +105,40 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             crypto.insert(hasher.hash_one(l.tx_id.as_str()), l.crypto_related);
         })?;
     }
-    let ttf = match &args.transactions {
-        None => None,
+    let mut outcomes: HashMap<u64, Outcome> = HashMap::new();
+    let tx = match (&args.decisions, &args.tx_labels) {
+        (Some(d), Some(_)) => {
+            let mut t = TxEval::default();
+            read_all::<Decision>(d, |dec| {
+                let h = hasher.hash_one(dec.tx_id.as_str());
+                eval::add_tx(&mut t, dec.decision, crypto.get(&h).copied());
+                outcomes.insert(h, dec.decision);
+            })?;
+            Some(t)
+        }
+        _ => None,
+    };
+    let (ttf, sweep_tx) = match &args.transactions {
+        None => (None, None),
         Some(t) => {
-            // First crypto-related payment of every flagged operator, either side.
+            // First crypto-related payment of every flagged operator, either side; payments
+            // with a restricted side (looking back), and payments a restriction in force or the
+            // inline decision would have stopped (the system day by day).
             let mut first: HashMap<String, Timestamp> = HashMap::new();
+            let mut st = eval::SweepTx::default();
             read_all::<Transaction>(t, |tx| {
-                if crypto.get(&hasher.hash_one(tx.tx_id.as_str())).copied() != Some(true) {
+                let h = hasher.hash_one(tx.tx_id.as_str());
+                let label = crypto.get(&h).copied();
+                let sides = [tx.payer.as_str(), tx.payee.as_str()];
+                let restricted = sides.iter().any(|s| restricted_from.contains_key(*s));
+                let in_force =
+                    sides.iter().any(|s| restricted_from.get(*s).is_some_and(|&from| tx.ts >= from));
+                let blocked_inline = outcomes.get(&h) == Some(&Outcome::Block);
+                eval::add_sweep_tx(&mut st, label, restricted, in_force || blocked_inline);
+                if label != Some(true) {
                     return;
                 }
-                for side in [tx.payer.as_str(), tx.payee.as_str()] {
+                for side in sides {
                     if flagged_at.contains_key(side) {
                         let e = first.entry(side.to_string()).or_insert(tx.ts);
                         *e = (*e).min(tx.ts);
@@ -110,19 +152,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     Some(((flag.as_micros() - f.as_micros()).max(0)) as f64 / 3.6e9)
                 })
                 .collect();
-            Some(eval::time_to_flag(delays))
+            (Some(eval::time_to_flag(delays)), Some(st))
         }
-    };
-    let tx = match (&args.decisions, &args.tx_labels) {
-        (Some(d), Some(_)) => {
-            let mut t = TxEval::default();
-            read_all::<Decision>(d, |dec| {
-                let label = crypto.get(&hasher.hash_one(dec.tx_id.as_str())).copied();
-                eval::add_tx(&mut t, dec.decision, label);
-            })?;
-            Some(t)
-        }
-        _ => None,
     };
 
     std::fs::create_dir_all(&args.report)
@@ -130,6 +161,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut json = eval::to_json(&acc, tx.as_ref());
     if let Some(t) = &ttf {
         json["time_to_first_flag"] = t.json();
+    }
+    if let Some(t) = &sweep_tx {
+        json["sweep_transactions"] = t.json(args.decisions.is_some());
     }
     let jp = args.report.join("eval.json");
     std::fs::write(&jp, format!("{json:#}\n")).with_context(|| format!("cannot write {}", jp.display()))?;
@@ -174,6 +208,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(t) = &tx {
         writeln!(o, "{}", line("payments flagged", &t.flagged))?;
         writeln!(o, "{}", line("payments blocked", &t.blocked))?;
+    }
+    if let Some(t) = &sweep_tx {
+        writeln!(o, "{}", line("payments of restricted", &t.restricted_side))?;
+        let what = if args.decisions.is_some() { "stopped day by day" } else { "stopped by restrictions" };
+        writeln!(o, "{}", line(what, &t.stopped))?;
     }
     if let Some(t) = &ttf {
         writeln!(
