@@ -172,11 +172,58 @@ impl<'l> GraphBuilder<'l> {
     }
 
     fn node(&mut self, party: &Party, idx: Option<u32>) -> u32 {
+        self.node_id(party.as_str(), idx)
+    }
+
+    fn node_id(&mut self, id: &str, idx: Option<u32>) -> u32 {
         if let Some(i) = idx {
             return i;
         }
         let next = self.n + u32::try_from(self.ext.len()).unwrap_or(u32::MAX - self.n);
-        *self.ext.entry(CompactString::from(party.as_str())).or_insert(next)
+        *self.ext.entry(CompactString::from(id)).or_insert(next)
+    }
+
+    /// Adds a payment remembered from an earlier period (`--state`), its flags already
+    /// computed; a side that is not a platform account of this period (`idx` `None`) becomes
+    /// an external node, like an `ext:` party.
+    pub fn add_remembered(
+        &mut self,
+        src: (&str, Option<u32>),
+        dst: (&str, Option<u32>),
+        amount: u64,
+        t: u32,
+        flags: u16,
+    ) {
+        let src = self.node_id(src.0, src.1);
+        let dst = self.node_id(dst.0, dst.1);
+        let ts = sluice_core::Timestamp::from_micros(i64::from(t) * 1_000_000);
+        if let Some(ts) = ts {
+            self.latest = Some(self.latest.map_or(ts, |l| l.max(ts)));
+        }
+        self.edges.push(Edge { amount, src, dst, t, flags });
+    }
+
+    /// Adds a remembered (device, platform account) pair.
+    pub fn add_remembered_device(&mut self, device: u64, account: u32) {
+        if account < self.n {
+            self.devices.push((device, account));
+        }
+    }
+
+    /// The ids of the external nodes, in node order (node `n + i` is `ext_ids()[i]`).
+    pub fn ext_ids(&self) -> Vec<CompactString> {
+        let mut ids = vec![CompactString::default(); self.ext.len()];
+        for (id, &node) in &self.ext {
+            if let Some(slot) = ids.get_mut((node - self.n) as usize) {
+                *slot = id.clone();
+            }
+        }
+        ids
+    }
+
+    /// The (device, account) pairs so far.
+    pub fn device_pairs(&self) -> &[(u64, u32)] {
+        &self.devices
     }
 
     /// Adds one admitted payment; `payer`/`payee` are the dense indices of platform sides.

@@ -31,6 +31,7 @@ pub mod ppr;
 pub mod report;
 pub mod rings;
 pub mod score;
+pub mod state;
 
 use features::{Context, Features};
 use graph::{Graph, GraphBuilder, MEMO_STRONG};
@@ -56,6 +57,10 @@ pub struct Sweep<'a> {
     accounts: &'a [Account],
     model: Option<&'a model::Model>,
     thresholds: Option<model::Thresholds>,
+    /// Carry history forward: keep payments this many seconds back from the newest.
+    horizon: Option<u32>,
+    /// Per platform account: first flag time remembered from earlier sweeps (µs).
+    remembered_flags: Vec<Option<i64>>,
 }
 
 /// What a sweep produced.
@@ -66,14 +71,64 @@ pub struct SweepOutput {
     pub features: Vec<Features>,
     /// Bytes held by the graph at its largest.
     pub graph_bytes: usize,
-    /// Payments swept.
+    /// Payments swept (this period's and remembered ones).
     pub payments: usize,
+    /// The history for the next sweep, when [`Sweep::keep_history`] asked for it.
+    pub history: Option<state::SweepState>,
 }
 
 impl<'a> Sweep<'a> {
     /// A sweep over `accounts` (the accounts file's dense order) checking against `lists`.
     pub fn new(accounts: &'a [Account], lists: &'a ListStore) -> Self {
-        Sweep { builder: GraphBuilder::new(accounts, lists), accounts, model: None, thresholds: None }
+        Sweep {
+            builder: GraphBuilder::new(accounts, lists),
+            accounts,
+            model: None,
+            thresholds: None,
+            horizon: None,
+            remembered_flags: Vec::new(),
+        }
+    }
+
+    /// Starts from an earlier sweep's history (`--state`): its payments are added before
+    /// this period's, its first-flag times are kept for accounts still flagged. Call before
+    /// adding payments.
+    pub fn with_history(mut self, history: &state::SweepState) -> Self {
+        let index: hashbrown::HashMap<&str, u32, foldhash::fast::FixedState> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.account_id.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        let idx = |node: u32| -> (&str, Option<u32>) {
+            let id = history.nodes.get(node as usize).map_or("", String::as_str);
+            (id, index.get(id).copied())
+        };
+        self.builder.reserve(history.edges.len());
+        for e in &history.edges {
+            self.builder.add_remembered(idx(e.src), idx(e.dst), e.amount, e.t, e.flags);
+        }
+        for &(h, node) in &history.devices {
+            if let (_, Some(a)) = idx(node) {
+                self.builder.add_remembered_device(h, a);
+            }
+        }
+        self.remembered_flags = vec![None; self.accounts.len()];
+        for &(node, t) in &history.first_flags {
+            if let (_, Some(a)) = idx(node)
+                && let Some(slot) = self.remembered_flags.get_mut(a as usize)
+            {
+                *slot = Some(t);
+            }
+        }
+        self
+    }
+
+    /// Makes [`Sweep::finish`] return the history for the next sweep: the payments of the
+    /// last `days` days (counted back from the newest payment).
+    pub fn keep_history(mut self, days: u32) -> Self {
+        self.horizon = Some(days.saturating_mul(86_400));
+        self
     }
 
     /// Scores with a learned model instead of the rule scorer (the rule passes still compute
@@ -103,6 +158,7 @@ impl<'a> Sweep<'a> {
     /// Scores every account.
     pub fn finish(self) -> SweepOutput {
         let payments = self.builder.len();
+        let carry = self.horizon.map(|h| (h, self.builder.ext_ids(), self.builder.device_pairs().to_vec()));
         let g = self.builder.build();
         let graph_bytes = g.bytes();
         let n = g.n as usize;
@@ -142,6 +198,22 @@ impl<'a> Sweep<'a> {
             })
             .collect();
 
+        // An account flagged by an earlier sweep keeps its first flag time while it stays
+        // flagged: that is when it was in fact first flagged.
+        let first_flag: Vec<Option<Timestamp>> = first_flag
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let before = self.remembered_flags.get(i).copied().flatten().and_then(Timestamp::from_micros);
+                match (t, before) {
+                    (Some(t), Some(b)) => Some(t.min(b)),
+                    (t, _) => t,
+                }
+            })
+            .collect();
+        let history = carry.map(|(h, ext_ids, devices)| {
+            history_of(&g, self.accounts, &ext_ids, &devices, &first_flag, end.saturating_sub(h))
+        });
         let verdicts = self
             .accounts
             .iter()
@@ -158,8 +230,56 @@ impl<'a> Sweep<'a> {
                 first_flag_ts,
             })
             .collect();
-        SweepOutput { verdicts, features, graph_bytes, payments }
+        SweepOutput { verdicts, features, graph_bytes, payments, history }
     }
+}
+
+/// The history to hand on: payments at or after `from` (UTC seconds) in their original order,
+/// the device pairs of the accounts they involve, and the first flag times of flagged
+/// accounts, all keyed by party id.
+fn history_of(
+    g: &Graph,
+    accounts: &[Account],
+    ext_ids: &[compact_str::CompactString],
+    devices: &[(u64, u32)],
+    first_flag: &[Option<Timestamp>],
+    from: u32,
+) -> state::SweepState {
+    let mut table: Vec<u32> = vec![u32::MAX; g.n as usize + ext_ids.len()];
+    let mut nodes: Vec<String> = Vec::new();
+    let mut id_of = |node: u32, nodes: &mut Vec<String>| -> u32 {
+        let Some(slot) = table.get_mut(node as usize) else { return 0 };
+        if *slot == u32::MAX {
+            *slot = u32::try_from(nodes.len()).unwrap_or(u32::MAX);
+            let id = if node < g.n {
+                accounts.get(node as usize).map_or("", |a| a.account_id.as_str())
+            } else {
+                ext_ids.get((node - g.n) as usize).map_or("", |s| s.as_str())
+            };
+            nodes.push(id.to_string());
+        }
+        *slot
+    };
+    let mut edges = Vec::new();
+    for e in g.edges.iter().filter(|e| e.t >= from) {
+        let (src, dst) = (id_of(e.src, &mut nodes), id_of(e.dst, &mut nodes));
+        edges.push(state::StateEdge { amount: e.amount, src, dst, t: e.t, flags: e.flags });
+    }
+    let mut pairs = Vec::new();
+    for &(h, a) in devices {
+        if a < g.n {
+            pairs.push((h, id_of(a, &mut nodes)));
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut first_flags = Vec::new();
+    for (a, t) in first_flag.iter().enumerate() {
+        if let Some(t) = t {
+            first_flags.push((id_of(u32::try_from(a).unwrap_or(u32::MAX), &mut nodes), t.as_micros()));
+        }
+    }
+    state::SweepState { nodes, edges, devices: pairs, first_flags }
 }
 
 /// The final judgement: the rule scorer, or a model's calibrated score with the rule scorer's

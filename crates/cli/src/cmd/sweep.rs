@@ -3,13 +3,14 @@
 
 use crate::fmt::{rate, thousands};
 use crate::setup;
-use anyhow::Context;
+use anyhow::{Context, bail};
 use sluice_core::{Account, AccountAction, Verdict};
 use sluice_engine::lists::ListStore;
 use sluice_io::format::ByteCounter;
 use sluice_io::{IngestStats, RecordWriter, RejectLog, TransactionIngest, load_accounts};
 use sluice_sweep::features::FEATURE_NAMES;
 use sluice_sweep::model::{Model, Thresholds};
+use sluice_sweep::state::SweepState;
 use sluice_sweep::{Sweep, SweepOutput};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -35,6 +36,14 @@ pub struct Args {
     /// A policy whose `[sweep]` thresholds replace the scorer's own.
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// Daily operation: read the history of earlier sweeps from DIR/sweep.state (if there),
+    /// sweep it together with this period's payments, and write the new history back. Give
+    /// each day's payments once.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Days of history kept in --state.
+    #[arg(long, default_value_t = 28, requires = "state")]
+    history_days: u32,
     /// Where to write the verdicts (.csv or .ndjson, optionally .gz).
     #[arg(long)]
     out: PathBuf,
@@ -72,6 +81,54 @@ pub fn sweep_files(
     thresholds: Option<Thresholds>,
     log: &mut RejectLog,
 ) -> anyhow::Result<Swept> {
+    sweep_with_history(accounts_path, transactions, lists, model, thresholds, None, log)
+}
+
+/// The history file inside a `--state` directory.
+pub const STATE_FILE: &str = "sweep.state";
+
+/// Reads `DIR/sweep.state`, or nothing when the directory has none yet.
+pub fn read_state(dir: &Path) -> anyhow::Result<Option<SweepState>> {
+    let path = dir.join(STATE_FILE);
+    match std::fs::File::open(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
+        Ok(f) => {
+            Ok(Some(SweepState::read(std::io::BufReader::with_capacity(1 << 20, f)).with_context(|| {
+                format!("{} is unusable; the previous day's state is not changed", path.display())
+            })?))
+        }
+    }
+}
+
+/// Writes `DIR/sweep.state` atomically: a temporary file, synced, then renamed over the old.
+pub fn write_state(dir: &Path, state: &SweepState) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = dir.join(format!("{STATE_FILE}.tmp"));
+    let f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    state.write(&mut w).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let f = w
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.sync_all().with_context(|| format!("cannot sync {}", tmp.display()))?;
+    std::fs::rename(&tmp, dir.join(STATE_FILE))
+        .with_context(|| format!("cannot replace {}", dir.join(STATE_FILE).display()))?;
+    Ok(())
+}
+
+/// [`sweep_files`] from an earlier sweep's history `(state, days to keep)`: the output then
+/// carries the new history.
+pub fn sweep_with_history(
+    accounts_path: &Path,
+    transactions: &Path,
+    lists: &ListStore,
+    model: Option<&Model>,
+    thresholds: Option<Thresholds>,
+    history: Option<(Option<&SweepState>, u32)>,
+    log: &mut RejectLog,
+) -> anyhow::Result<Swept> {
     let started = Instant::now();
     let mut accounts: Vec<Account> = Vec::new();
     let load =
@@ -83,6 +140,15 @@ pub fn sweep_files(
     if let Some(t) = thresholds {
         sweep = sweep.with_thresholds(t);
     }
+    let mut newest_remembered: Option<u32> = None;
+    if let Some((state, days)) = history {
+        if let Some(st) = state {
+            newest_remembered = st.edges.iter().map(|e| e.t).max();
+            sweep = sweep.with_history(st);
+        }
+        sweep = sweep.keep_history(days);
+    }
+    let mut oldest_new: Option<i64> = None;
     let bytes = std::fs::metadata(transactions).map_or(0, |m| m.len());
     sweep.reserve(usize::try_from(bytes / 90).unwrap_or(0));
 
@@ -92,6 +158,8 @@ pub fn sweep_files(
         .context("cannot read the transactions")?;
     let mut n: u64 = 0;
     while let Some(adm) = ingest.next(log)? {
+        let t = adm.tx.ts.as_secs();
+        oldest_new = Some(oldest_new.map_or(t, |o| o.min(t)));
         sweep.add(&adm.tx, adm.payer, adm.payee);
         n += 1;
         if n.is_multiple_of(65_536) {
@@ -99,6 +167,22 @@ pub fn sweep_files(
         }
     }
     pb.finish_and_clear();
+    // The same day given twice would count its payments twice: refuse a period that starts
+    // before the remembered history ends (beyond the 10 minutes a late payment may lag).
+    if let (Some(newest), Some(oldest)) = (newest_remembered, oldest_new)
+        && oldest + 600 < i64::from(newest)
+    {
+        bail!(
+            "{} starts at {} but the history already holds payments up to {}: give each day's payments to --state once",
+            transactions.display(),
+            sluice_core::Timestamp::from_micros(oldest * 1_000_000)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            sluice_core::Timestamp::from_micros(i64::from(newest) * 1_000_000)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        );
+    }
     let read_secs = started.elapsed().as_secs_f64();
     eprintln!("scoring {} accounts over {} payments ...", thousands(accounts.len() as u64), thousands(n));
     let scoring = Instant::now();
@@ -129,8 +213,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(p) = &args.rejects {
         log = log.with_file(p)?;
     }
-    let Swept { accounts, out, input: ist, read_secs, score_secs } =
-        sweep_files(&args.accounts, &args.transactions, &lists, model.as_ref(), thresholds, &mut log)?;
+    let state = args.state.as_deref().map(read_state).transpose()?.flatten();
+    if let Some(st) = &state {
+        eprintln!("history: {} payments remembered", thousands(st.edges.len() as u64));
+    }
+    let history = args.state.as_ref().map(|_| (state.as_ref(), args.history_days));
+    let Swept { accounts, out, input: ist, read_secs, score_secs } = sweep_with_history(
+        &args.accounts,
+        &args.transactions,
+        &lists,
+        model.as_ref(),
+        thresholds,
+        history,
+        &mut log,
+    )?;
     let n = ist.accepted;
     if let Some(m) = &model {
         eprintln!("model {} ({} trees)", m.version, m.summary.trees);
@@ -154,6 +250,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     writer.finish()?;
+    // After the verdicts: a crash in between leaves yesterday's history, and re-running the
+    // day then gives the same verdicts.
+    if let (Some(dir), Some(h)) = (&args.state, &out.history) {
+        write_state(dir, h)?;
+        eprintln!(
+            "history: {} payments kept in {}",
+            thousands(h.edges.len() as u64),
+            dir.join(STATE_FILE).display()
+        );
+    }
     if let Some(p) = &args.features_out {
         let mut w = csv::Writer::from_path(p).with_context(|| format!("cannot create {}", p.display()))?;
         let mut header = vec!["account_id"];
