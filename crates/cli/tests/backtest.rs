@@ -181,3 +181,11 @@ fn a_policy_that_does_not_check_is_refused() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("bad.toml:5:"));
     assert!(!report.exists());
 }
+
+#[test]
+fn the_example_candidate_checks_and_runs() {
+    let run = backtest(&root().join("policies/examples/pegged-from-strangers.toml"), &[], None);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("pegged-from-strangers (new)"), "{stdout}");
+}
