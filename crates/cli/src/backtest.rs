@@ -312,8 +312,9 @@ impl Backtest {
             .collect()
     }
 
-    /// One line of `changed.ndjson`: the payment, both outcomes, scores, reasons and rules.
-    pub fn changed_json(&self, decided: [Decided<'_>; 2]) -> Value {
+    /// One line of `changed.ndjson` (without the newline): the payment's id first, then each
+    /// policy's outcome, score, reasons and rules.
+    pub fn changed_line(&self, decided: [Decided<'_>; 2]) -> String {
         let side = |s: usize| {
             let d = decided[s].decision;
             let reasons: Vec<Value> =
@@ -321,7 +322,12 @@ impl Backtest {
             json!({"decision": d.decision.as_str(), "score": f64::from(d.score.ten_thousandths()) / 1e4,
                    "reasons": reasons, "rules": self.fired_ids(s, &decided[s])})
         };
-        json!({"tx_id": decided[0].decision.tx_id.as_str(), "baseline": side(BASELINE), "candidate": side(CANDIDATE)})
+        format!(
+            "{{\"tx_id\":{},\"baseline\":{},\"candidate\":{}}}",
+            json!(decided[0].decision.tx_id.as_str()),
+            side(BASELINE),
+            side(CANDIDATE)
+        )
     }
 
     /// Ends the comparison: account figures, and label figures when `roles` (each account's
@@ -1070,10 +1076,12 @@ mod tests {
         let bt = backtest();
         let allow = decision("T9", Outcome::Allow, &["MEMO_CRYPTO_TERM"], &[]);
         let review = decision("T9", Outcome::Review, &["MEMO_CRYPTO_TERM", "MEMO_OTC_TERM"], &[]);
-        let v = bt.changed_json([
+        let line = bt.changed_line([
             Decided { decision: &allow, fired: &[0] },
             Decided { decision: &review, fired: &[0, 1] },
         ]);
+        assert!(line.starts_with(r#"{"tx_id":"T9","baseline":{"decision":"allow","#), "{line}");
+        let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["tx_id"], "T9");
         assert_eq!(v["baseline"]["decision"], "allow");
         assert_eq!(v["candidate"]["rules"], json!(["a", "c"]));

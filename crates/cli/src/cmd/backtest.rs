@@ -171,8 +171,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if bt.add(&parties, decided, crypto)
             && let Some(w) = changed.as_mut()
         {
-            serde_json::to_writer(&mut *w, &bt.changed_json(decided))?;
-            w.write_all(b"\n")?;
+            writeln!(w, "{}", bt.changed_line(decided))?;
         }
         if bt.payments.is_multiple_of(65_536) {
             pb.set_position(counter.get());
