@@ -2,6 +2,7 @@
 //! crates, print for people. Errors exit with status 2, rejected rows beyond the tolerated
 //! number with status 1.
 
+mod backtest;
 mod cmd;
 mod fmt;
 mod setup;
@@ -30,6 +31,9 @@ enum Command {
     Simulate(cmd::simulate::Args),
     /// Decide on every payment of a file with a policy and write decisions.ndjson.
     Replay(cmd::replay::Args),
+    /// Replay one history through a candidate and a baseline policy and report what would
+    /// change: decisions, rules, accounts, and precision and recall against labels.
+    Backtest(cmd::backtest::Args),
     /// Measure the decision engine on a simulated world: throughput, latency percentiles,
     /// bytes of state per account.
     Bench(cmd::bench::Args),
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Simulate(args) => cmd::simulate::run(&args),
         Command::Replay(args) => cmd::replay::run(&args),
+        Command::Backtest(args) => cmd::backtest::run(&args),
         Command::Bench(args) => cmd::bench::run(&args),
         Command::Policy(c) => cmd::policy::run(&c),
         Command::Lists(c) => cmd::lists::run(&c),

@@ -151,6 +151,13 @@ impl DecideArgs {
 }
 
 impl Deciding {
+    /// The same lists and screener with another policy (`None`: the built-in one), checked
+    /// against these lists: two policies compared over one set of lists.
+    pub fn with_policy(&self, path: Option<&Path>) -> anyhow::Result<Deciding> {
+        let policy = Arc::new(load_policy(path, &self.lists)?);
+        Ok(Deciding { lists: Arc::clone(&self.lists), policy, screener: self.screener.clone() })
+    }
+
     /// A fresh engine over `accounts`.
     pub fn engine(
         &self,

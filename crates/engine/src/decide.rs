@@ -273,6 +273,13 @@ impl Engine {
         self.restrictions.get(&idx).copied().unwrap_or_default()
     }
 
+    /// The rules that fired in the last decision, as indices into the policy's rules (policy
+    /// order), overridden ones included: what a comparison of two policies attributes a
+    /// changed decision to.
+    pub fn last_fired(&self) -> &[usize] {
+        &self.fired
+    }
+
     /// Restricts an account from outside the policy (an analyst, an appeal's outcome).
     pub fn restrict(
         &mut self,
