@@ -1,7 +1,7 @@
 //! The evaluation as an HTML page with inline SVG plots (no scripts, no external files): the
 //! headline figures, the precision-recall curve, and score histograms per role.
 
-use crate::eval::{AccountEval, Prf, TxEval, thin};
+use crate::eval::{AccountEval, Prf, SweepTx, TimeToFlag, TxEval, thin};
 use sluice_core::Role;
 use std::fmt::Write;
 
@@ -86,7 +86,13 @@ pub fn histogram_svg(hist: &[(Role, [u64; 20])], w: f64, h: f64) -> String {
 }
 
 /// The whole page.
-pub fn html(title: &str, a: &AccountEval, tx: Option<&TxEval>) -> String {
+pub fn html(
+    title: &str,
+    a: &AccountEval,
+    tx: Option<&TxEval>,
+    sweep_tx: Option<&SweepTx>,
+    ttf: Option<&TimeToFlag>,
+) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -112,10 +118,23 @@ pub fn html(title: &str, a: &AccountEval, tx: Option<&TxEval>) -> String {
     out.push_str(&pr_svg(&a.pr_curve, 480.0, 360.0));
     out.push_str("<h2>Scores by role</h2>");
     out.push_str(&histogram_svg(&a.histogram, 640.0, 300.0));
-    if let Some(t) = tx {
+    if let Some(t) = ttf {
+        let _ = write!(
+            out,
+            "<h2>Time to first flag</h2><p>From an operator's first crypto-related payment to its flag, over {} flagged operators: median {:.1} h, 90th percentile {:.1} h, longest {:.1} h.</p>",
+            t.operators, t.median_hours, t.p90_hours, t.max_hours
+        );
+    }
+    if tx.is_some() || sweep_tx.is_some() {
         out.push_str("<h2>Transactions (crypto-related payments)</h2><table><tr><th></th><th>hits</th><th>false alarms</th><th>misses</th><th>precision</th><th>recall</th><th>F1</th></tr>");
-        row(&mut out, "review or block", &t.flagged);
-        row(&mut out, "block", &t.blocked);
+        if let Some(t) = tx {
+            row(&mut out, "inline: review or block", &t.flagged);
+            row(&mut out, "inline: block", &t.blocked);
+        }
+        if let Some(t) = sweep_tx {
+            row(&mut out, "a side restricted by the sweep", &t.restricted_side);
+            row(&mut out, "stopped day by day (inline block or restriction in force)", &t.stopped);
+        }
         out.push_str("</table>");
     }
     out.push_str("</body></html>\n");

@@ -169,8 +169,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     std::fs::write(&jp, format!("{json:#}\n")).with_context(|| format!("cannot write {}", jp.display()))?;
     let hp = args.report.join("index.html");
     let title = format!("Sluice evaluation: {}", args.verdicts.display());
-    std::fs::write(&hp, sluice_sweep::report::html(&title, &acc, tx.as_ref()))
-        .with_context(|| format!("cannot write {}", hp.display()))?;
+    std::fs::write(
+        &hp,
+        sluice_sweep::report::html(&title, &acc, tx.as_ref(), sweep_tx.as_ref(), ttf.as_ref()),
+    )
+    .with_context(|| format!("cannot write {}", hp.display()))?;
 
     let mut o = std::io::stdout().lock();
     let line = |name: &str, p: &eval::Prf| {

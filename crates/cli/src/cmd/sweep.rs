@@ -184,9 +184,20 @@ pub fn sweep_with_history(
         );
     }
     let read_secs = started.elapsed().as_secs_f64();
-    eprintln!("scoring {} accounts over {} payments ...", thousands(accounts.len() as u64), thousands(n));
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    spinner.set_message(format!(
+        "scoring {} accounts over {} payments",
+        thousands(accounts.len() as u64),
+        thousands(n)
+    ));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     let scoring = Instant::now();
     let out = sweep.finish();
+    spinner.finish_and_clear();
     let score_secs = scoring.elapsed().as_secs_f64();
     let input = ingest.stats().clone();
     Ok(Swept { accounts, out, input, read_secs, score_secs })
