@@ -77,6 +77,9 @@ features! {
     AgeDays = "age_days": "account age at the end of the period, days",
     Kyc = "kyc": "KYC level",
     MeanIn = "mean_in_yuan": "mean amount received",
+    RepeatPayers = "repeat_payers": "distinct payers who paid the account twice or more",
+    RepeatPayees = "repeat_payees": "distinct payees the account paid twice or more",
+    Reciprocal = "reciprocal": "distinct counterparties money went both to and from",
 }
 
 /// Number of features.
@@ -140,18 +143,43 @@ pub fn compute(g: &Graph, a: u32, cutoff: u32, ctx: &Context<'_>) -> Features {
     payers.sort_unstable();
     let mut payees: Vec<(u32, u32, u64)> = outs.iter().map(|e| (e.dst, e.t, e.amount)).collect();
     payees.sort_unstable();
-    let firsts = |v: &[(u32, u32, u64)]| -> Vec<(u32, u32, u64)> {
+    // Per counterparty: first time, total, and whether it came back (a repeated pair).
+    let firsts = |v: &[(u32, u32, u64)]| -> (Vec<(u32, u32, u64)>, u32) {
         let mut r: Vec<(u32, u32, u64)> = Vec::new();
+        let mut repeats = 0u32;
+        let mut counted = u32::MAX;
         for &(p, t, amt) in v {
             match r.last_mut() {
-                Some(last) if last.0 == p => last.2 += amt,
+                Some(last) if last.0 == p => {
+                    last.2 += amt;
+                    if counted != p {
+                        repeats += 1;
+                        counted = p;
+                    }
+                }
                 _ => r.push((p, t, amt)),
             }
         }
-        r
+        (r, repeats)
     };
-    let payers = firsts(&payers);
-    let payees = firsts(&payees);
+    let (payers, repeat_payers) = firsts(&payers);
+    let (payees, repeat_payees) = firsts(&payees);
+    f.set(F::RepeatPayers, repeat_payers as f32);
+    f.set(F::RepeatPayees, repeat_payees as f32);
+    // Both lists are sorted by party: a merge finds the counterparties on both sides.
+    let (mut i, mut j, mut reciprocal) = (0usize, 0usize, 0u32);
+    while let (Some(a), Some(b)) = (payers.get(i), payees.get(j)) {
+        match a.0.cmp(&b.0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                reciprocal += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    f.set(F::Reciprocal, reciprocal as f32);
     f.set(F::Payers, payers.len() as f32);
     f.set(F::Payees, payees.len() as f32);
     f.set(F::FanInRatio, payers.len() as f32 / (payees.len() as f32 + 1.0));
@@ -371,8 +399,20 @@ mod tests {
     }
 
     #[test]
+    fn repeated_pairs_and_money_both_ways() {
+        let e = |src: u32, dst: u32, t: u32| Edge { amount: 100, src, dst, t: 1_700_000_000 + t, flags: 0 };
+        let edges = vec![e(1, 0, 1), e(1, 0, 2), e(2, 0, 3), e(0, 1, 4), e(0, 3, 5), e(0, 3, 6), e(0, 3, 7)];
+        let g = Graph::from_edges(4, 0, edges);
+        let prox = vec![0.0; 4];
+        let ctx = Context { proximity: &prox, flagged: &[], flagged_device_peers: &[], end: 1_700_000_100 };
+        let f = compute(&g, 0, u32::MAX, &ctx);
+        assert_eq!((f.get(F::RepeatPayers), f.get(F::RepeatPayees), f.get(F::Reciprocal)), (1.0, 1.0, 1.0));
+        assert_eq!((f.get(F::Payers), f.get(F::Payees)), (2.0, 2.0));
+    }
+
+    #[test]
     fn names_match_slots() {
-        assert_eq!(FEATURE_NAMES.len(), F::MeanIn as usize + 1);
+        assert_eq!(FEATURE_NAMES.len(), F::Reciprocal as usize + 1);
         assert_eq!(FEATURE_NAMES.get(F::PassShort as usize), Some(&"pass_2h_share"));
     }
 }

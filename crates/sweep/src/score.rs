@@ -269,6 +269,9 @@ pub fn reason_of(f: F) -> Option<&'static str> {
         F::Proximity => "GRAPH_PROXIMITY",
         F::FlaggedInShare | F::FlaggedPayers => "FLAGGED_COUNTERPARTY",
         F::AgeDays | F::Kyc => "NEW_ACCOUNT_HIGH_VALUE",
+        F::RepeatPayers => "VELOCITY_IN",
+        F::RepeatPayees => "VELOCITY_OUT",
+        F::Reciprocal => "PASS_THROUGH",
         F::DaysActive | F::Merchant => return None,
     })
 }
@@ -313,6 +316,9 @@ pub fn describe(f: F, x: f32) -> String {
         F::Merchant => "merchant account".to_string(),
         F::AgeDays => format!("{}-day-old account", n(x)),
         F::Kyc => format!("KYC level {}", n(x)),
+        F::RepeatPayers => format!("{} payers came back", n(x)),
+        F::RepeatPayees => format!("{} payees paid more than once", n(x)),
+        F::Reciprocal => format!("money went both ways with {} counterparties", n(x)),
     }
 }
 
