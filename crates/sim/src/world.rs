@@ -201,6 +201,19 @@ pub struct Operation {
     pub intensity: f64,
 }
 
+/// What generating a day reads of an account picked at random (a payee, a friend, a
+/// stranger), copied out of [`Acct`] into 8 bytes so that the look-up touches one small,
+/// mostly cached table instead of a whole `Acct`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hot {
+    /// [`Acct::device`].
+    pub device: u32,
+    /// [`Acct::category`].
+    pub category: u8,
+    /// The account's behaviour is [`Behaviour::Operator`].
+    pub operator: bool,
+}
+
 /// The whole simulated platform.
 pub struct World {
     /// Run seed.
@@ -241,6 +254,8 @@ pub struct World {
     pub usdt_rate: Vec<f64>,
     /// Devices handed out so far (device numbers are 1..=devices).
     pub devices: u32,
+    /// [`Hot`] of every account; index = account index.
+    pub hot: Vec<Hot>,
 }
 
 /// An operation's plan: kind, windows (from, to, fresh account?), mules (fresh?), collectors.
@@ -748,7 +763,16 @@ impl World {
             })
             .collect();
 
+        let hot = accts
+            .iter()
+            .map(|a| Hot {
+                device: a.device,
+                category: a.category,
+                operator: a.behaviour == Behaviour::Operator,
+            })
+            .collect();
         World {
+            hot,
             seed,
             evasion: ev,
             start,
