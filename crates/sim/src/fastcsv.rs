@@ -171,6 +171,7 @@ mod tests {
     use crate::calendar::Day;
     use crate::config::SimConfig;
     use crate::normal::DayCtx;
+    use crate::world::World;
     use sluice_core::{CivilDate, TxLabel};
     use sluice_io::Format;
 

@@ -118,6 +118,8 @@ type FormattedChunk = Result<(Vec<u8>, Vec<u8>, u64), SimError>;
 const SHARDS: u32 = 64;
 /// Events per formatting chunk.
 const CHUNK: usize = 16_384;
+/// Bytes written between two syncs of the output files.
+const SYNC_EVERY: usize = 64 << 20;
 /// Chunks formatted together before they are handed to the writer.
 const GROUP_CHUNKS: usize = 8;
 
@@ -148,6 +150,10 @@ impl Out {
     }
     fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
         self.file.write_all(bytes).map_err(|source| SimError::Write { path: self.path.clone(), source })
+    }
+    /// Waits until what was written so far is on disk (see `OutputFile::sync_written`).
+    fn sync_written(&self) -> Result<(), SimError> {
+        self.file.sync_written().map_err(|source| SimError::Write { path: self.path.clone(), source })
     }
     fn finish(mut self) -> Result<PathBuf, SimError> {
         self.file.finish().map_err(|source| SimError::Write { path: self.path.clone(), source })?;
@@ -201,10 +207,20 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
     let writer = std::thread::Builder::new()
         .name("simulate writer".into())
         .spawn(move || -> Result<Vec<PathBuf>, SimError> {
+            // The files are synced as they grow, a slice at a time, while the other threads
+            // compute: otherwise the final sync waits for the whole run's bytes (~0.5 s per
+            // 300 MB on this machine) with nothing left to overlap it.
+            let mut unsynced = 0usize;
             for day in recv {
                 for (t, l, _) in day {
                     tx_out.write(&t)?;
                     label_out.write(&l)?;
+                    unsynced += t.len() + l.len();
+                }
+                if unsynced >= SYNC_EVERY {
+                    tx_out.sync_written()?;
+                    label_out.sync_written()?;
+                    unsynced = 0;
                 }
             }
             Ok(vec![tx_out.finish()?, label_out.finish()?])
@@ -331,18 +347,8 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
             if u32::try_from(events.len()).is_err() {
                 return Err(SimError::Invalid("more than 2^32 events in a day".into()));
             }
-            let mut keys: Vec<(i64, u32)> = events
-                .par_iter()
-                .enumerate()
-                .filter(|(_, e)| e.ts >= start)
-                .map(|(i, e)| (emit_key(e), i as u32))
-                .collect();
-            keys.par_sort_unstable();
-            // Keys before the end of the day are exactly the events dated before it.
-            let cut = keys.partition_point(|&(k, _)| k < day_end);
-            pending = keys[cut..].iter().filter_map(|&(_, i)| events.get(i as usize)).copied().collect();
-            let order: Vec<u32> = keys[..cut].iter().map(|&(_, i)| i).collect();
-            drop(keys);
+            let (order, later) = delivery_order(&events, start, day.start_micros, day_end, emit_key);
+            pending = later.iter().filter_map(|&i| events.get(i as usize)).copied().collect();
 
             let n = order.len() as u64;
             if to_format.send((day, events, order, seq)).is_err() {
@@ -355,10 +361,10 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         drop(to_format);
         formatter.join().map_err(|_| SimError::Invalid("the formatter thread panicked".into()))?
     })?;
-    let mut files = writer.join().map_err(|_| SimError::Invalid("the writer thread panicked".into()))??;
 
     // Accounts and their labels, now that it is known who bought crypto; formatted in
-    // parallel chunks, written in order.
+    // parallel chunks, written in order, while the writer thread finishes and syncs the
+    // transactions.
     let roles = stats.roles(&w);
     let mut acc_out = Out::create(file("accounts"))?;
     let mut lab_out = Out::create(file("labels_accounts"))?;
@@ -394,8 +400,11 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
             lab_out.write(&l)?;
         }
     }
-    files.push(acc_out.finish()?);
-    files.push(lab_out.finish()?);
+    let acc_path = acc_out.finish()?;
+    let lab_path = lab_out.finish()?;
+    let mut files = writer.join().map_err(|_| SimError::Invalid("the writer thread panicked".into()))??;
+    files.push(acc_path);
+    files.push(lab_path);
     stats.finish_roles(&roles);
 
     Ok(SimSummary {
@@ -405,6 +414,48 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         crypto_transactions: stats.crypto_transactions(),
         stats,
     })
+}
+
+/// The indexes of the events dated from `from` in the stable order of their keys, split
+/// into those keyed before `day_end` (exactly the events dated before it) and the rest.
+/// Sorted as (key, index) pairs, which is the stable order; packed into one `u64` each
+/// (key after `base` above, index below) whenever they fit, which is every ordinary day:
+/// half the bytes to move and one comparison.
+fn delivery_order(
+    events: &[Event],
+    from: i64,
+    base: i64,
+    day_end: i64,
+    key: impl Fn(&Event) -> i64 + Sync,
+) -> (Vec<u32>, Vec<u32>) {
+    let index_bits = (u64::BITS - (events.len() as u64).leading_zeros()).max(1);
+    let room = u64::BITS - index_bits;
+    let mask = (1u64 << index_bits) - 1;
+    let packed: Option<Vec<u64>> = events
+        .par_iter()
+        .enumerate()
+        .filter(|(_, e)| e.ts >= from)
+        .map(|(i, e)| {
+            let k = u64::try_from(key(e).checked_sub(base)?).ok()?;
+            (k >> room == 0).then_some(k << index_bits | i as u64)
+        })
+        .collect();
+    let end = u64::try_from(day_end - base).ok();
+    if let (Some(mut packed), Some(end)) = (packed, end) {
+        packed.par_sort_unstable();
+        let cut = packed.partition_point(|&x| x >> index_bits < end);
+        let index = |x: &u64| (x & mask) as u32;
+        return (packed[..cut].iter().map(index).collect(), packed[cut..].iter().map(index).collect());
+    }
+    let mut keys: Vec<(i64, u32)> = events
+        .par_iter()
+        .enumerate()
+        .filter(|(_, e)| e.ts >= from)
+        .map(|(i, e)| (key(e), i as u32))
+        .collect();
+    keys.par_sort_unstable();
+    let cut = keys.partition_point(|&(k, _)| k < day_end);
+    (keys[..cut].iter().map(|&(_, i)| i).collect(), keys[cut..].iter().map(|&(_, i)| i).collect())
 }
 
 fn account_record(w: &World, ids: &Ids, i: u32) -> Option<Account> {
