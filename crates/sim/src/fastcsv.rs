@@ -72,12 +72,8 @@ impl FastCsv {
         FastCsv { memo_cells }
     }
 
-    /// Appends the CSV row of `e` (tx id `seq`) to `tx` and its label row to `labels`.
+    /// Appends the CSV row of `row` (tx id `seq`) to `tx` and its label row to `labels`.
     /// `None` if the event is not a valid transaction (a simulator bug).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the row's inputs and its two outputs; bundling them would only rename them"
-    )]
     pub(crate) fn write(
         &self,
         ids: &Ids,
