@@ -317,6 +317,8 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
                 })
                 .collect();
             let mut events = std::mem::take(&mut pending);
+            // Room for the shards and a few crypto events up front: no regrowth copies.
+            events.reserve(shards.iter().map(Vec::len).sum::<usize>() + (1 << 16));
             for s in shards {
                 events.extend(s);
             }
