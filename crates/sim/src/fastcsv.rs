@@ -6,7 +6,7 @@
 //! below holds the two to byte-identical output.
 
 use crate::event::Event;
-use crate::ids::{Ids, Packed, digits4, pair, push_tx_id, write_looked_up};
+use crate::ids::{Ids, Packed, digits4, pair, push_tx_id};
 use crate::names::Memos;
 use crate::world::EXT;
 use sluice_core::money::{MONEY_TEXT_MAX, write_minor};
@@ -108,9 +108,9 @@ impl FastCsv {
         let [f0, f1] = pair(frac / 10_000);
         let [f2, f3, f4, f5] = digits4(frac);
         tx.extend_from_slice(&[h0, h1, b':', m0, m1, b':', s0, s1, b'.', f0, f1, f2, f3, f4, f5, b'Z', b',']);
-        write_looked_up(e.payer, row.payer?, tx);
+        ids.write_looked_up(e.payer, row.payer?, tx);
         tx.push(b',');
-        write_looked_up(e.payee, row.payee?, tx);
+        ids.write_looked_up(e.payee, row.payee?, tx);
         tx.push(b',');
         let money = Money::from_minor(e.amount, Currency::CNY)?;
         push_cny(tx, money.minor());
