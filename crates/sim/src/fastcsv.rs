@@ -21,15 +21,20 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    /// The rows of `events[i]` for each `i` of `order`: one tight loop of independent loads,
-    /// so that the cache misses of a random order and of the parties' look-ups overlap
-    /// instead of stalling each row's formatting in turn.
+    /// The rows of `events[i]` for each `i` of `order`, in two tight loops of independent
+    /// loads (the events, then their parties' look-ups), so that the cache misses of a random
+    /// order overlap instead of stalling each row's formatting, or each other, in turn.
     pub(crate) fn gather(events: &[Event], order: &[u32], ids: &Ids) -> Vec<Row> {
-        order
+        let mut rows: Vec<Row> = order
             .iter()
             .filter_map(|&i| events.get(i as usize))
-            .map(|&event| Row { event, payer: ids.lookup(event.payer), payee: ids.lookup(event.payee) })
-            .collect()
+            .map(|&event| Row { event, payer: None, payee: None })
+            .collect();
+        for r in &mut rows {
+            r.payer = ids.lookup(r.event.payer);
+            r.payee = ids.lookup(r.event.payee);
+        }
+        rows
     }
 
     /// The event.
