@@ -13,10 +13,10 @@
 //!
 //! Memory is measured outside criterion (one run is enough):
 //! `/usr/bin/time -v sluice simulate --population 10000000 --days 1` peaks at 1.97 GB
-//! (2.46 GB before), `--days 2` at 3.25 GB: the world and the ids grow with the population
-//! (the ids 4 B per account), and a day's events (~2 per account, 32 B each) are held twice
-//! at most (one day formatted while the next is generated and merged); nothing grows with
-//! the number of days.
+//! (2.46 GB before), `--days 2` at 3.25 GB (3.17 GB before): the world and the ids grow
+//! with the population (the ids 4 B per account), and a day's events (~2 per account, 32 B
+//! each) are held twice at most (one day formatted while the next is generated and
+//! merged); nothing grows with the number of days.
 
 #![allow(
     clippy::unwrap_used,
