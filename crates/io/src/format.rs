@@ -141,6 +141,18 @@ impl OutputFile {
         };
         file.sync_all()
     }
+
+    /// Waits until the bytes already handed to the file system are on disk; bytes still
+    /// buffered here are not flushed, so the output is byte for byte what it would have been.
+    /// A long writer calls it now and then so that the final sync of [`finish`](Self::finish)
+    /// has little left to wait for.
+    pub fn sync_written(&self) -> io::Result<()> {
+        match &self.inner {
+            OutputInner::Plain(w) => w.get_ref().sync_data(),
+            OutputInner::Gzip(g) => g.get_ref().get_ref().sync_data(),
+            OutputInner::Done => Ok(()),
+        }
+    }
 }
 
 impl Write for OutputFile {

@@ -6,12 +6,42 @@
 //! below holds the two to byte-identical output.
 
 use crate::event::Event;
-use crate::ids::{Ids, push_padded};
+use crate::ids::{Ids, Packed, digits4, pair, push_tx_id};
 use crate::names::Memos;
-use crate::world::{EXT, World};
+use crate::world::EXT;
 use sluice_core::money::{MONEY_TEXT_MAX, write_minor};
 use sluice_core::time::{MICROS_PER_DAY, RFC3339_MICROS_LEN};
 use sluice_core::{Currency, Money, Timestamp};
+
+/// An event with what writing its parties needs, looked up ahead ([`Row::gather`]).
+pub(crate) struct Row {
+    event: Event,
+    payer: Option<Packed>,
+    payee: Option<Packed>,
+}
+
+impl Row {
+    /// The rows of `events[i]` for each `i` of `order`, in two tight loops of independent
+    /// loads (the events, then their parties' look-ups), so that the cache misses of a random
+    /// order overlap instead of stalling each row's formatting, or each other, in turn.
+    pub(crate) fn gather(events: &[Event], order: &[u32], ids: &Ids) -> Vec<Row> {
+        let mut rows: Vec<Row> = order
+            .iter()
+            .filter_map(|&i| events.get(i as usize))
+            .map(|&event| Row { event, payer: None, payee: None })
+            .collect();
+        for r in &mut rows {
+            r.payer = ids.lookup(r.event.payer);
+            r.payee = ids.lookup(r.event.payee);
+        }
+        rows
+    }
+
+    /// The event.
+    pub(crate) fn event(&self) -> &Event {
+        &self.event
+    }
+}
 
 pub(crate) struct FastCsv {
     /// Each memo of the catalogue as a CSV field (index 0, no memo, is empty).
@@ -24,11 +54,6 @@ pub(crate) struct FastCsv {
 pub(crate) struct DateCache {
     day: Option<i64>,
     prefix: [u8; 11],
-}
-
-fn push_2(out: &mut Vec<u8>, v: i64) {
-    out.push(b'0' + (v / 10 % 10) as u8);
-    out.push(b'0' + (v % 10) as u8);
 }
 
 impl FastCsv {
@@ -52,24 +77,22 @@ impl FastCsv {
         FastCsv { memo_cells }
     }
 
-    /// Appends the CSV row of `e` (tx id `seq`) to `tx` and its label row to `labels`.
+    /// Appends the CSV row of `row` (tx id `seq`) to `tx` and its label row to `labels`.
     /// `None` if the event is not a valid transaction (a simulator bug).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the row's inputs and its two outputs; bundling them would only rename them"
-    )]
     pub(crate) fn write(
         &self,
-        w: &World,
         ids: &Ids,
         dates: &mut DateCache,
-        e: &Event,
+        row: &Row,
         seq: u64,
         tx: &mut Vec<u8>,
         labels: &mut Vec<u8>,
     ) -> Option<()> {
+        let e = &row.event;
+        let memo = self.memo_cells.get(usize::from(e.memo))?;
+        tx.reserve(ROW_MAX + memo.len());
         let start = tx.len();
-        push_padded(tx, b"T", seq, 10);
+        push_tx_id(tx, seq);
         let id_end = tx.len();
         tx.push(b',');
         let ts = Timestamp::from_micros(e.ts)?.as_micros();
@@ -81,40 +104,66 @@ impl FastCsv {
             dates.day = Some(day);
         }
         tx.extend_from_slice(&dates.prefix);
-        let rem = ts.rem_euclid(MICROS_PER_DAY);
+        let rem = ts.rem_euclid(MICROS_PER_DAY) as u64;
         let secs = rem / 1_000_000;
-        push_2(tx, secs / 3600);
-        tx.push(b':');
-        push_2(tx, secs / 60 % 60);
-        tx.push(b':');
-        push_2(tx, secs % 60);
-        tx.push(b'.');
+        let [h0, h1] = pair(secs / 3600);
+        let [m0, m1] = pair(secs / 60 % 60);
+        let [s0, s1] = pair(secs % 60);
         let frac = rem % 1_000_000;
-        for k in (0..6).rev() {
-            tx.push(b'0' + (frac / 10i64.pow(k) % 10) as u8);
-        }
-        tx.push(b'Z');
+        let [f0, f1] = pair(frac / 10_000);
+        let [f2, f3, f4, f5] = digits4(frac);
+        tx.extend_from_slice(&[h0, h1, b':', m0, m1, b':', s0, s1, b'.', f0, f1, f2, f3, f4, f5, b'Z', b',']);
+        ids.write_looked_up(e.payer, row.payer?, tx);
         tx.push(b',');
-        ids.write_party(w, e.payer, tx)?;
-        tx.push(b',');
-        ids.write_party(w, e.payee, tx)?;
+        ids.write_looked_up(e.payee, row.payee?, tx);
         tx.push(b',');
         let money = Money::from_minor(e.amount, Currency::CNY)?;
-        let mut mb = [0u8; MONEY_TEXT_MAX];
-        tx.extend_from_slice(write_minor(money.minor(), money.currency().exponent(), &mut mb).as_bytes());
+        push_cny(tx, money.minor());
         tx.extend_from_slice(b",CNY,");
         tx.extend_from_slice(e.channel.as_str().as_bytes());
         tx.push(b',');
-        tx.extend_from_slice(self.memo_cells.get(usize::from(e.memo))?);
+        if !memo.is_empty() {
+            tx.extend_from_slice(memo);
+        }
         tx.push(b',');
         if e.device != 0 && e.payer & EXT == 0 {
             ids.write_device(e.device, tx);
         }
         tx.push(b'\n');
-        labels.extend_from_slice(tx.get(start..id_end)?);
+        if id_end - start == 11 {
+            let id: [u8; 11] = tx.get(start..id_end)?.try_into().ok()?;
+            labels.extend_from_slice(&id);
+        } else {
+            labels.extend_from_slice(tx.get(start..id_end)?);
+        }
         labels.extend_from_slice(if e.crypto { b",1\n" } else { b",0\n" });
         Some(())
     }
+}
+
+/// Room for a row without its memo: ids, timestamp, amount, channel, device, separators.
+const ROW_MAX: usize = 160;
+
+/// Appends a positive CNY amount in fen as the contract's decimal text (`12.34`, `0.05`): the
+/// bytes of `sluice_core::money::write_minor` with exponent 2.
+fn push_cny(out: &mut Vec<u8>, fen: i64) {
+    let fen = fen.unsigned_abs();
+    let (yuan, cents) = (fen / 100, fen % 100);
+    let [c0, c1] = pair(cents);
+    if yuan < 10_000 {
+        let [a, b, c, d] = digits4(yuan);
+        match yuan {
+            0..10 => out.push(d),
+            10..100 => out.extend_from_slice(&[c, d]),
+            100..1000 => out.extend_from_slice(&[b, c, d]),
+            _ => out.extend_from_slice(&[a, b, c, d]),
+        }
+    } else {
+        let mut buf = [0u8; MONEY_TEXT_MAX];
+        let text = write_minor(yuan as i64, 0, &mut buf);
+        out.extend_from_slice(text.as_bytes());
+    }
+    out.extend_from_slice(&[b'.', c0, c1]);
 }
 
 #[cfg(test)]
@@ -123,6 +172,7 @@ mod tests {
     use crate::calendar::Day;
     use crate::config::SimConfig;
     use crate::normal::DayCtx;
+    use crate::world::World;
     use sluice_core::{CivilDate, TxLabel};
     use sluice_io::Format;
 
@@ -151,9 +201,11 @@ mod tests {
         let mut txs = Vec::new();
         let mut generic_labels = Vec::new();
         let mut dates = DateCache::default();
-        for (i, e) in events.iter().enumerate() {
-            fast.write(&w, &ids, &mut dates, e, i as u64 + 1, &mut tx, &mut labels).unwrap();
-            let t = crate::to_transaction(&w, &ids, &memos, e, i as u64 + 1).unwrap();
+        let order: Vec<u32> = (0..events.len() as u32).collect();
+        let rows = Row::gather(&events, &order, &ids);
+        for (i, (e, row)) in events.iter().zip(&rows).enumerate() {
+            fast.write(&ids, &mut dates, row, i as u64 + 1, &mut tx, &mut labels).unwrap();
+            let t = crate::to_transaction(&ids, &memos, e, i as u64 + 1).unwrap();
             generic_labels.push(TxLabel { tx_id: t.tx_id.clone(), crypto_related: e.crypto });
             txs.push(t);
         }

@@ -64,7 +64,7 @@ impl<'w> DayCtx<'w> {
         let device = if payer & crate::world::EXT != 0 {
             0
         } else {
-            self.w.accts.get(payer as usize).map_or(0, |a| a.device)
+            self.w.hot.get(payer as usize).map_or(0, |a| a.device)
         };
         Event {
             ts: self.day.at(ts_secs),
@@ -138,12 +138,12 @@ fn pick_merchant(ctx: &DayCtx<'_>, rng: &mut SimRng, city: u16) -> Option<u32> {
 fn stranger_in_city(ctx: &DayCtx<'_>, rng: &mut SimRng, city: u16, not: u32) -> Option<u32> {
     let list = ctx.w.persons_by_city.get(usize::from(city))?;
     let p = *list.get(rng.index(list.len()))?;
-    (p != not && ctx.w.accts[p as usize].behaviour != Behaviour::Operator).then_some(p)
+    (p != not && !ctx.w.hot[p as usize].operator).then_some(p)
 }
 
 fn anyone(ctx: &DayCtx<'_>, rng: &mut SimRng, not: u32) -> Option<u32> {
     let p = *ctx.w.persons.get(rng.index(ctx.w.persons.len()))?;
-    (p != not && ctx.w.accts[p as usize].behaviour != Behaviour::Operator).then_some(p)
+    (p != not && !ctx.w.hot[p as usize].operator).then_some(p)
 }
 
 /// Ordinary life of accounts `lo..hi` and of circles `c` with `c % shards == shard`.
@@ -168,7 +168,7 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
                 // Purchases, some split with friends afterwards.
                 for _ in 0..rng.poisson(cfg.activity.purchases_per_day * act) {
                     let Some(m) = pick_merchant(ctx, &mut rng, a.city) else { break };
-                    let cat = w.accts[m as usize].category;
+                    let cat = w.hot[m as usize].category;
                     let (_, median, sigma, _) = CATEGORIES[usize::from(cat).min(CATEGORIES.len() - 1)];
                     let yuan = rng.lognormal(median, sigma).min(20_000.0);
                     let amount = shop_price(&mut rng, yuan);
@@ -370,7 +370,7 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
         let members = w.circles.get(c);
         if members.len() >= 3 && rng.chance(cfg.activity.group_red_packet_per_circle_day * sf * week) {
             let sender = members[rng.index(members.len())];
-            if w.accts[sender as usize].behaviour != Behaviour::Operator {
+            if !w.hot[sender as usize].operator {
                 let grabbers =
                     rng.between(cfg.activity.group_red_packet_grabbers).min(members.len() as u32 - 1);
                 let total = [2000i64, 5000, 6600, 8800, 10_000, 20_000, 16_800][rng.index(7)]
@@ -453,7 +453,7 @@ fn lookalike(ctx: &DayCtx<'_>, rng: &mut SimRng, p: u32, week: f64, out: &mut Ve
             for _ in 0..rng.between(l.group_buy_participants) {
                 let j = mix(u64::from(p) ^ (rng.index(120) as u64)) as usize;
                 let buyer = neigh[j % neigh.len()];
-                if buyer == p || w.accts[buyer as usize].behaviour == Behaviour::Operator {
+                if buyer == p || w.hot[buyer as usize].operator {
                     continue;
                 }
                 let qty = rng.between([1, 3]) as i64;

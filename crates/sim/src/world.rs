@@ -7,6 +7,7 @@ use crate::calendar::Day;
 use crate::config::SimConfig;
 use crate::rng::{Draw, SimRng, stream};
 use rand::seq::SliceRandom;
+use rayon::slice::ParallelSliceMut;
 use sluice_core::time::MICROS_PER_DAY;
 use sluice_core::{AccountKind, CivilDate, Role};
 
@@ -201,6 +202,19 @@ pub struct Operation {
     pub intensity: f64,
 }
 
+/// What generating a day reads of an account picked at random (a payee, a friend, a
+/// stranger), copied out of [`Acct`] into 8 bytes so that the look-up touches one small,
+/// mostly cached table instead of a whole `Acct`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hot {
+    /// [`Acct::device`].
+    pub device: u32,
+    /// [`Acct::category`].
+    pub category: u8,
+    /// The account's behaviour is [`Behaviour::Operator`].
+    pub operator: bool,
+}
+
 /// The whole simulated platform.
 pub struct World {
     /// Run seed.
@@ -241,6 +255,8 @@ pub struct World {
     pub usdt_rate: Vec<f64>,
     /// Devices handed out so far (device numbers are 1..=devices).
     pub devices: u32,
+    /// [`Hot`] of every account; index = account index.
+    pub hot: Vec<Hot>,
 }
 
 /// An operation's plan: kind, windows (from, to, fresh account?), mules (fresh?), collectors.
@@ -487,7 +503,7 @@ impl World {
                 membership.push((list[pos.min(list.len() - 1)], p));
             }
         }
-        membership.sort_unstable();
+        membership.par_sort_unstable();
         membership.dedup();
         let circles = Groups::from_pairs(n_circles as usize, &membership);
         let inverse: Vec<(u32, u32)> = membership.iter().map(|&(c, p)| (p, c)).collect();
@@ -733,9 +749,11 @@ impl World {
         }
 
         // Account ids follow opening order, as on a real platform.
-        let mut order: Vec<u32> = (0..accts.len() as u32).collect();
-        order.sort_by_key(|&i| (accts[i as usize].created_at, i));
-        for (rank, &i) in order.iter().enumerate() {
+        // Sorted as (time, index) pairs, all distinct, in parallel: the same order as sorting
+        // indexes by that key, without a random read of an account in every comparison.
+        let mut order: Vec<(i64, u32)> = accts.iter().zip(0u32..).map(|(a, i)| (a.created_at, i)).collect();
+        order.par_sort_unstable();
+        for (rank, &(_, i)) in order.iter().enumerate() {
             accts[i as usize].id_num = rank as u32 + 1;
         }
 
@@ -748,7 +766,16 @@ impl World {
             })
             .collect();
 
+        let hot = accts
+            .iter()
+            .map(|a| Hot {
+                device: a.device,
+                category: a.category,
+                operator: a.behaviour == Behaviour::Operator,
+            })
+            .collect();
         World {
+            hot,
             seed,
             evasion: ev,
             start,
