@@ -42,6 +42,9 @@ enum Command {
     Sweep(cmd::sweep::Args),
     /// Measure verdicts (and decisions) against labels; JSON and an HTML report.
     Eval(cmd::eval::Args),
+    /// Convert another system's data set (IBM AMLSim, ...) into the contract's files.
+    #[command(subcommand)]
+    Import(cmd::import::Command),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Screen(args) => cmd::screen::run(&args),
         Command::Sweep(args) => cmd::sweep::run(&args),
         Command::Eval(args) => cmd::eval::run(&args),
+        Command::Import(c) => cmd::import::run(&c),
     };
     match result {
         Ok(code) => code,

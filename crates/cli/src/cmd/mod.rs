@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod eval;
+pub mod import;
 pub mod lists;
 pub mod policy;
 pub mod replay;
