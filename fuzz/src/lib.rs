@@ -71,3 +71,61 @@ pub fn round_trip<T: Record + PartialEq + Debug>(rec: &T, format: Format) {
         other => panic!("{format:?}: one record written, more read back: {other:?}\nwritten: {shown:?}"),
     }
 }
+
+/// The AMLSim importer on arbitrary bytes, split at the first `\0` into `nodes.csv` and
+/// `transactions.csv`: an error or a conversion, never a panic; and every row a conversion
+/// writes is accepted by the contract's own readers (so `sluice validate` takes it).
+///
+/// Duplicated in `crates/peers/tests/fuzz_corpus.rs`; keep the two in step.
+pub fn check_amlsim(data: &[u8]) {
+    use sluice_core::{Account, AccountLabel, Country, Currency, Timestamp, Transaction, TxLabel};
+    use sluice_peers::amlsim::{Converter, OUTPUT_FILES, Options, Outputs};
+
+    let (nodes, txs) = match data.iter().position(|&b| b == 0) {
+        Some(p) => (&data[..p], &data[p + 1..]),
+        None => (data, &[][..]),
+    };
+    let (Ok(start), Some(country)) =
+        (Timestamp::parse_rfc3339("2026-01-01T00:00:00+08:00"), Country::parse("CN"))
+    else {
+        return;
+    };
+    let opts = Options { start, step_secs: 86_400, currency: Currency::CNY, country };
+    let Ok(mut out) = Outputs::csv(OUTPUT_FILES.map(Path::new), [(); 4].map(|()| Vec::new())) else {
+        return;
+    };
+    let mut conv = Converter::new(&opts);
+    if conv.nodes(nodes, "nodes.csv", &mut out).is_err()
+        || conv.transactions(txs, "transactions.csv", &mut out).is_err()
+    {
+        return;
+    }
+    let s = conv.summary().clone();
+    let [a, t, la, lt] = match out.into_inner() {
+        Ok(files) => files,
+        Err(e) => panic!("cannot finish the outputs: {e}"),
+    };
+    assert_eq!(accepted::<Account>(a), s.accounts);
+    assert_eq!(accepted::<AccountLabel>(la), s.accounts);
+    assert_eq!(accepted::<Transaction>(t), s.transactions);
+    assert_eq!(accepted::<TxLabel>(lt), s.transactions);
+}
+
+/// Reads CSV `bytes` of `T`; every row must be accepted. Returns the number of rows.
+fn accepted<T: Record + Debug>(bytes: Vec<u8>) -> u64 {
+    let shown = String::from_utf8_lossy(&bytes).into_owned();
+    let mut rd =
+        match RecordReader::<T>::from_reader(Path::new("out.csv"), Format::Csv, Box::new(Cursor::new(bytes)))
+        {
+            Ok(r) => r,
+            Err(e) => panic!("output unreadable: {e}\n{shown}"),
+        };
+    let mut n = 0;
+    loop {
+        match rd.next_item() {
+            Ok(Some(ReadItem::Record(..))) => n += 1,
+            Ok(None) => return n,
+            other => panic!("the importer wrote a row the contract refuses: {other:?}\n{shown}"),
+        }
+    }
+}

@@ -51,6 +51,9 @@ enum Command {
     Eval(cmd::eval::Args),
     /// Learn a calibrated gradient-boosted model of operators from labelled periods.
     Train(cmd::train::Args),
+    /// Convert another system's data set (IBM AMLSim, ...) into the contract's files.
+    #[command(subcommand)]
+    Import(cmd::import::Command),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd::sweep::run(&args),
         Command::Eval(args) => cmd::eval::run(&args),
         Command::Train(args) => cmd::train::run(&args),
+        Command::Import(c) => cmd::import::run(&c),
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,7 @@ pub mod backtest;
 pub mod bench;
 pub mod demo;
 pub mod eval;
+pub mod import;
 pub mod lists;
 pub mod policy;
 pub mod replay;
