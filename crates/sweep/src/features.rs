@@ -80,6 +80,7 @@ features! {
     RepeatPayers = "repeat_payers": "distinct payers who paid the account twice or more",
     RepeatPayees = "repeat_payees": "distinct payees the account paid twice or more",
     Reciprocal = "reciprocal": "distinct counterparties money went both to and from",
+    NeighbourRepeaters = "neighbour_repeaters": "platform neighbours that repeat a pair (two hops; later passes)",
 }
 
 /// Number of features.
@@ -115,6 +116,8 @@ pub struct Context<'a> {
     pub flagged: &'a [bool],
     /// Per account: flagged accounts sharing one of its devices (empty in the first pass).
     pub flagged_device_peers: &'a [u16],
+    /// Per account: whether it repeats a pair (empty in the first pass).
+    pub repeaters: &'a [bool],
     /// Latest payment time of the period (age is measured at it).
     pub end: u32,
 }
@@ -282,6 +285,7 @@ pub fn compute(g: &Graph, a: u32, cutoff: u32, ctx: &Context<'_>) -> Features {
     f.set(F::Merchant, if facts.merchant { 1.0 } else { 0.0 });
     f.set(F::AgeDays, (f64::from(ctx.end.saturating_sub(facts.created)) / 86_400.0) as f32);
     f.set(F::Kyc, f32::from(facts.kyc));
+    f.set(F::NeighbourRepeaters, neighbour_repeaters(g, a, ctx));
     f
 }
 
@@ -306,6 +310,12 @@ pub fn refresh_flags(g: &Graph, a: u32, ctx: &Context<'_>, f: &mut Features) {
     f.set(F::FlaggedPayers, payers.len() as f32);
     f.set(F::FlaggedInShare, share(flagged_in, in_sum));
     f.set(F::FlaggedDevicePeers, f32::from(ctx.flagged_device_peers.get(a as usize).copied().unwrap_or(0)));
+    f.set(F::NeighbourRepeaters, neighbour_repeaters(g, a, ctx));
+}
+
+fn neighbour_repeaters(g: &Graph, a: u32, ctx: &Context<'_>) -> f32 {
+    g.neighbours(a).iter().filter(|&&c| ctx.repeaters.get(c as usize).copied().unwrap_or(false)).count()
+        as f32
 }
 
 /// Money out covered by money in of the short and the long horizon before it: for each
@@ -388,8 +398,9 @@ mod tests {
             let proximity = vec![0.0f32; n as usize];
             let flagged: Vec<bool> = (0..n).map(|i| flag_bits & (1 << i) != 0).collect();
             let peers: Vec<u16> = (0..n).map(|i| (i as u16 + peer_seed) % 3).collect();
-            let none = Context { proximity: &proximity, flagged: &[], flagged_device_peers: &[], end: 1_700_700_000 };
-            let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, end: 1_700_700_000 };
+            let none = Context { proximity: &proximity, flagged: &[], flagged_device_peers: &[], repeaters: &[], end: 1_700_700_000 };
+            let reps: Vec<bool> = (0..n).map(|i| (flag_bits >> (i + 3)) & 1 == 1).collect();
+            let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, repeaters: &reps, end: 1_700_700_000 };
             for a in 0..n {
                 let mut f = compute(&g, a, u32::MAX, &none);
                 refresh_flags(&g, a, &ctx, &mut f);
@@ -404,7 +415,13 @@ mod tests {
         let edges = vec![e(1, 0, 1), e(1, 0, 2), e(2, 0, 3), e(0, 1, 4), e(0, 3, 5), e(0, 3, 6), e(0, 3, 7)];
         let g = Graph::from_edges(4, 0, edges);
         let prox = vec![0.0; 4];
-        let ctx = Context { proximity: &prox, flagged: &[], flagged_device_peers: &[], end: 1_700_000_100 };
+        let ctx = Context {
+            proximity: &prox,
+            flagged: &[],
+            flagged_device_peers: &[],
+            repeaters: &[],
+            end: 1_700_000_100,
+        };
         let f = compute(&g, 0, u32::MAX, &ctx);
         assert_eq!((f.get(F::RepeatPayers), f.get(F::RepeatPayees), f.get(F::Reciprocal)), (1.0, 1.0, 1.0));
         assert_eq!((f.get(F::Payers), f.get(F::Payees)), (2.0, 2.0));
@@ -412,7 +429,7 @@ mod tests {
 
     #[test]
     fn names_match_slots() {
-        assert_eq!(FEATURE_NAMES.len(), F::Reciprocal as usize + 1);
+        assert_eq!(FEATURE_NAMES.len(), F::NeighbourRepeaters as usize + 1);
         assert_eq!(FEATURE_NAMES.get(F::PassShort as usize), Some(&"pass_2h_share"));
     }
 }

@@ -167,23 +167,39 @@ impl<'a> Sweep<'a> {
         let proximity = proximity(&g);
         let mut flagged = vec![false; n];
         let mut peers = vec![0u16; n];
-        let all = |flagged: &[bool], peers: &[u16]| -> Vec<Features> {
-            let ctx = Context { proximity: &proximity, flagged, flagged_device_peers: peers, end };
-            (0..g.n).into_par_iter().map(|a| features::compute(&g, a, u32::MAX, &ctx)).collect()
-        };
-        let mut features = all(&flagged, &peers);
+        let first =
+            Context { proximity: &proximity, flagged: &[], flagged_device_peers: &[], repeaters: &[], end };
+        let mut features: Vec<Features> =
+            (0..g.n).into_par_iter().map(|a| features::compute(&g, a, u32::MAX, &first)).collect();
+        // Accounts that repeat a pair, for their neighbours' two-hop feature.
+        let repeaters: Vec<bool> = features
+            .iter()
+            .map(|f| f.get(features::F::RepeatPayers) + f.get(features::F::RepeatPayees) > 0.0)
+            .collect();
         // Later passes see who the pass before restricted: mules paid by restricted accounts,
         // accounts on a restricted account's device. Two rounds carry it two hops. Only the
         // flag-dependent slots change between passes.
         for _ in 0..SECOND_PASSES {
             flagged = features.par_iter().map(|f| score::judge(f).action.is_restriction()).collect();
             peers = flagged_device_peers(&g, &flagged);
-            let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, end };
+            let ctx = Context {
+                proximity: &proximity,
+                flagged: &flagged,
+                flagged_device_peers: &peers,
+                repeaters: &repeaters,
+                end,
+            };
             features.par_iter_mut().enumerate().for_each(|(a, f)| {
                 features::refresh_flags(&g, u32::try_from(a).unwrap_or(u32::MAX), &ctx, f);
             });
         }
-        let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, end };
+        let ctx = Context {
+            proximity: &proximity,
+            flagged: &flagged,
+            flagged_device_peers: &peers,
+            repeaters: &repeaters,
+            end,
+        };
         let judge = Judge::new(self.model, self.thresholds);
         let judged = judge.all(&features);
         let ring_of = rings_of(&g, &judged);

@@ -272,6 +272,7 @@ pub fn reason_of(f: F) -> Option<&'static str> {
         F::RepeatPayers => "VELOCITY_IN",
         F::RepeatPayees => "VELOCITY_OUT",
         F::Reciprocal => "PASS_THROUGH",
+        F::NeighbourRepeaters => "GRAPH_PROXIMITY",
         F::DaysActive | F::Merchant => return None,
     })
 }
@@ -319,6 +320,7 @@ pub fn describe(f: F, x: f32) -> String {
         F::RepeatPayers => format!("{} payers came back", n(x)),
         F::RepeatPayees => format!("{} payees paid more than once", n(x)),
         F::Reciprocal => format!("money went both ways with {} counterparties", n(x)),
+        F::NeighbourRepeaters => format!("{} counterparties that repeat payments with someone", n(x)),
     }
 }
 
