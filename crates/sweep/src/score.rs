@@ -64,6 +64,11 @@ fn yuan(x: f32) -> String {
     }
 }
 
+/// "1 payment", "3 payments".
+fn plural(x: f32, noun: &str) -> String {
+    if x == 1.0 { format!("1 {noun}") } else { format!("{x:.0} {noun}s") }
+}
+
 /// Points for a count above a floor, growing with its logarithm.
 fn log_points(x: f32, floor: f32, per_doubling: f64) -> f64 {
     if x <= floor { 0.0 } else { per_doubling * (f64::from(x) / f64::from(floor)).log2() }
@@ -168,7 +173,7 @@ pub fn evidence(f: &Features) -> Vec<Evidence> {
         add(
             "DEVICE_SHARED",
             (1.0 + 0.75 * f64::from(peers - 2.0)).min(3.0),
-            format!("shares a device with {peers} other accounts"),
+            format!("shares a device with {}", plural(peers, "other account")),
         );
     }
     let restricted_peers = f.get(F::FlaggedDevicePeers);
@@ -185,7 +190,7 @@ pub fn evidence(f: &Features) -> Vec<Evidence> {
         add(
             if f.get(F::MemoOtc) >= 1.0 { "MEMO_OTC_TERM" } else { "MEMO_CRYPTO_TERM" },
             (1.0 + f64::from(strong - 1.0) * 0.5).min(3.0),
-            format!("{strong} payments with crypto words in the memo"),
+            format!("{} with crypto words in the memo", plural(strong, "payment")),
         );
     }
     // Lists and proximity.
@@ -281,8 +286,8 @@ pub fn reason_of(f: F) -> Option<&'static str> {
 pub fn describe(f: F, x: f32) -> String {
     let n = |x: f32| format!("{x:.0}");
     match f {
-        F::InCount => format!("{} payments received", n(x)),
-        F::OutCount => format!("{} payments made", n(x)),
+        F::InCount => format!("{} received", plural(x, "payment")),
+        F::OutCount => format!("{} made", plural(x, "payment")),
         F::InSum => format!("{} received", yuan(x)),
         F::OutSum => format!("{} paid out", yuan(x)),
         F::MeanIn => format!("{} received on average", yuan(x)),
@@ -305,10 +310,10 @@ pub fn describe(f: F, x: f32) -> String {
         F::RoundShare => format!("{} round amounts", pct(x)),
         F::PeggedShare => format!("{} of amounts match USDT × rate", pct(x)),
         F::BelowLimitShare => format!("{} of amounts just below a limit", pct(x)),
-        F::DevicePeers => format!("shares a device with {} other accounts", n(x)),
+        F::DevicePeers => format!("shares a device with {}", plural(x, "other account")),
         F::MemoCryptoShare => format!("{} of memos use crypto words", pct(x)),
-        F::MemoStrong => format!("{} payments with strong crypto words", n(x)),
-        F::MemoOtc => format!("{} payments with OTC or exchange words", n(x)),
+        F::MemoStrong => format!("{} with strong crypto words", plural(x, "payment")),
+        F::MemoOtc => format!("{} with OTC or exchange words", plural(x, "payment")),
         F::Listed => "on a list".to_string(),
         F::Proximity => format!("{x:.0}× closer to crypto accounts than a random account"),
         F::FlaggedInShare => format!("{} of inflow from restricted accounts", pct(x)),
