@@ -40,6 +40,8 @@ use rings::UnionFind;
 use sluice_core::{Account, AccountAction, ReasonCode, RingId, Score, Timestamp, Transaction, Verdict};
 use sluice_engine::lists::ListStore;
 
+/// Seconds in a day: the default cadence.
+pub const DAY_SECS: u32 = 86_400;
 /// Restart probability of the proximity PageRank.
 pub const PPR_ALPHA: f64 = 0.15;
 /// Power iterations of the proximity PageRank.
@@ -61,6 +63,9 @@ pub struct Sweep<'a> {
     horizon: Option<u32>,
     /// Per platform account: first flag time remembered from earlier sweeps (µs).
     remembered_flags: Vec<Option<i64>>,
+    /// Seconds between the sweeps of daily operation (first flag times are found at these
+    /// cut-offs, aligned to local midnight).
+    cadence: u32,
 }
 
 /// What a sweep produced.
@@ -87,7 +92,16 @@ impl<'a> Sweep<'a> {
             thresholds: None,
             horizon: None,
             remembered_flags: Vec::new(),
+            cadence: DAY_SECS,
         }
+    }
+
+    /// How often the sweep runs in operation (default daily): first flag times are looked
+    /// for at every such cut-off instead of at local day ends. `secs` must divide a day;
+    /// anything else falls back to daily.
+    pub fn with_cadence(mut self, secs: u32) -> Self {
+        self.cadence = if secs > 0 && DAY_SECS.is_multiple_of(secs) { secs } else { DAY_SECS };
+        self
     }
 
     /// Starts from an earlier sweep's history (`--state`): its payments are added before
@@ -210,7 +224,7 @@ impl<'a> Sweep<'a> {
                 if j.action == AccountAction::None {
                     return None;
                 }
-                first_flag_ts(&g, a, j, &judge, &ctx, end)
+                first_flag_ts(&g, a, j, &judge, &ctx, end, self.cadence)
             })
             .collect();
 
@@ -492,14 +506,18 @@ fn first_flag_ts(
     judge: &Judge<'_>,
     ctx: &Context<'_>,
     end: u32,
+    cadence: u32,
 ) -> Option<Timestamp> {
     let mut times: Vec<u32> = g.incoming(a).chain(g.outgoing(a)).map(|e| e.t).collect();
     times.sort_unstable();
     let first_day = graph::local_day(*times.first()?);
-    let last_day = graph::local_day(end);
-    for day in first_day..=last_day {
-        let cutoff =
-            u32::try_from((i64::from(day) + 1) * 86_400 - graph::LOCAL_OFFSET_SECS - 1).unwrap_or(end);
+    let start = i64::from(first_day) * 86_400 - graph::LOCAL_OFFSET_SECS;
+    let cuts = (i64::from(end) - start) / i64::from(cadence.max(1)) + 1;
+    for k in 1..=cuts {
+        let cutoff = u32::try_from(start + k * i64::from(cadence) - 1).unwrap_or(end);
+        if times.first().is_some_and(|&t| t > cutoff) {
+            continue;
+        }
         let f = features::compute(g, a, cutoff, ctx);
         let now = judge.one(&f);
         if now.action.is_restriction() == j.action.is_restriction() && now.action != AccountAction::None {

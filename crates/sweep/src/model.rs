@@ -37,11 +37,13 @@ pub enum ModelError {
     #[error("not a Sluice sweep model: {0}")]
     Format(String),
     /// The model was trained on other features than this sweep computes.
-    #[error("the model was trained on features [{theirs}]; this sweep computes [{ours}]: retrain it")]
+    #[error(
+        "the model was trained on other features than this sweep computes (only the sweep's: [{ours}]; only the model's: [{theirs}]; or another order): retrain it"
+    )]
     Features {
-        /// The model's feature names.
+        /// Names only the model has.
         theirs: String,
-        /// This build's feature names.
+        /// Names only this build has.
         ours: String,
     },
     /// Training data is unusable.
@@ -313,10 +315,11 @@ impl Model {
             return Err(ModelError::Format(format!("format {:?}, expected {FORMAT:?}", model.format)));
         }
         if model.features.iter().map(String::as_str).ne(FEATURE_NAMES.iter().copied()) {
-            return Err(ModelError::Features {
-                theirs: model.features.join(","),
-                ours: FEATURE_NAMES.join(","),
-            });
+            let theirs: Vec<&str> =
+                model.features.iter().map(String::as_str).filter(|f| !FEATURE_NAMES.contains(f)).collect();
+            let ours: Vec<&str> =
+                FEATURE_NAMES.iter().copied().filter(|f| !model.features.iter().any(|m| m == f)).collect();
+            return Err(ModelError::Features { theirs: theirs.join(", "), ours: ours.join(", ") });
         }
         let t = model.thresholds;
         if !(0.0..=1.0).contains(&t.review) || !(0.0..=1.0).contains(&t.restrict) || t.review > t.restrict {

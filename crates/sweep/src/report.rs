@@ -133,7 +133,11 @@ pub fn html(
         }
         if let Some(t) = sweep_tx {
             row(&mut out, "a side restricted by the sweep", &t.restricted_side);
-            row(&mut out, "stopped day by day (inline block or restriction in force)", &t.stopped);
+            row(
+                &mut out,
+                "stopped in operation (inline block, or restriction in force after the sweep that found it)",
+                &t.stopped,
+            );
         }
         out.push_str("</table>");
     }

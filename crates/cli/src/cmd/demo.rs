@@ -242,7 +242,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if st.is_object() {
         writeln!(
             o,
-            "Crypto payments with a restricted side: precision {:.3}, recall {:.3}; stopped day by day (inline block, or a restriction in force from the sweep after the day it was found): precision {:.3}, recall {:.3}",
+            "Crypto payments with a restricted side: precision {:.3}, recall {:.3}; stopped in operation (inline block, or a restriction in force from the daily sweep after the day it was found): precision {:.3}, recall {:.3}",
             num(st, &["restricted_side", "precision"]),
             num(st, &["restricted_side", "recall"]),
             num(st, &["stopped", "precision"]),

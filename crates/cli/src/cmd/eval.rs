@@ -31,6 +31,10 @@ pub struct Args {
     /// first crypto-related payment to its flag.
     #[arg(long, requires = "tx_labels")]
     transactions: Option<PathBuf>,
+    /// How often the sweep ran (as given to `sluice sweep --cadence`): a restriction is in
+    /// force from the next such cut-off after its first flag, plus an hour to run the sweep.
+    #[arg(long, default_value = "24h", value_parser = super::sweep::parse_cadence)]
+    cadence: u32,
     /// Directory for `eval.json` and `index.html`.
     #[arg(long)]
     report: PathBuf,
@@ -56,14 +60,15 @@ fn read_all<T: sluice_io::Record>(path: &Path, mut each: impl FnMut(T)) -> anyho
     Ok(())
 }
 
-/// When a restriction found by a daily sweep is in force: the sweep runs after the local day
-/// (China time) on which the evidence crossed the threshold has ended, and takes an hour.
-fn in_force_from(first_flag: Timestamp) -> Timestamp {
-    const DAY: i64 = 86_400_000_000;
+/// When a restriction found by the sweep is in force: the sweep runs at the end of the
+/// cadence period (aligned to local midnight, China time) in which the evidence crossed the
+/// threshold, and takes an hour.
+fn in_force_from(first_flag: Timestamp, cadence_secs: u32) -> Timestamp {
+    let period = i64::from(cadence_secs.max(1)) * 1_000_000;
     const OFFSET: i64 = 8 * 3_600_000_000;
     let local = first_flag.as_micros() + OFFSET;
-    let next_midnight = (local.div_euclid(DAY) + 1) * DAY - OFFSET;
-    Timestamp::from_micros(next_midnight + 3_600_000_000).unwrap_or(first_flag)
+    let next_cut = (local.div_euclid(period) + 1) * period - OFFSET;
+    Timestamp::from_micros(next_cut + 3_600_000_000).unwrap_or(first_flag)
 }
 
 /// Runs the command.
@@ -81,7 +86,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if v.action.is_restriction()
             && let Some(t) = v.first_flag_ts
         {
-            restricted_from.insert(v.account_id.as_str().to_string(), in_force_from(t));
+            restricted_from.insert(v.account_id.as_str().to_string(), in_force_from(t, args.cadence));
         }
         match roles.get(v.account_id.as_str()) {
             Some(&role) => {
@@ -214,7 +219,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(t) = &sweep_tx {
         writeln!(o, "{}", line("payments of restricted", &t.restricted_side))?;
-        let what = if args.decisions.is_some() { "stopped day by day" } else { "stopped by restrictions" };
+        let what = if args.decisions.is_some() { "stopped in operation" } else { "stopped by restrictions" };
         writeln!(o, "{}", line(what, &t.stopped))?;
     }
     if let Some(t) = &ttf {
@@ -232,4 +237,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     writeln!(o, "report: {} and {}", jp.display(), hp.display())?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_force_from;
+    use sluice_core::Timestamp;
+
+    #[test]
+    fn restriction_in_force_after_the_next_cut_plus_an_hour() {
+        // 10:30 China time = 02:30 UTC.
+        let t = Timestamp::parse_rfc3339("2026-03-03T02:30:00Z").unwrap();
+        let at = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+        // Daily: the local day ends at 16:00 UTC; in force an hour later.
+        assert_eq!(in_force_from(t, 86_400), at("2026-03-03T17:00:00Z"));
+        // Every 6 h: the cut at 12:00 local (04:00 UTC), in force at 05:00 UTC.
+        assert_eq!(in_force_from(t, 21_600), at("2026-03-03T05:00:00Z"));
+    }
 }

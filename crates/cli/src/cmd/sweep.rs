@@ -44,6 +44,10 @@ pub struct Args {
     /// Days of history kept in --state.
     #[arg(long, default_value_t = 28, requires = "state")]
     history_days: u32,
+    /// How often the sweep runs in operation (`24h`, `6h`, `1h`, `30m`; must divide a day):
+    /// first flag times are found at these cut-offs, aligned to local midnight.
+    #[arg(long, default_value = "24h", value_parser = parse_cadence)]
+    cadence: u32,
     /// Where to write the verdicts (.csv or .ndjson, optionally .gz).
     #[arg(long)]
     out: PathBuf,
@@ -72,16 +76,36 @@ pub struct Swept {
     pub score_secs: f64,
 }
 
+/// How to sweep, beyond the input files.
+pub struct SweepOptions<'a> {
+    /// The lists.
+    pub lists: &'a ListStore,
+    /// A learned model instead of the rule scorer.
+    pub model: Option<&'a Model>,
+    /// Thresholds replacing the scorer's.
+    pub thresholds: Option<Thresholds>,
+    /// An earlier sweep's history (if any) and the days of history to hand on.
+    pub history: Option<(Option<&'a SweepState>, u32)>,
+    /// Seconds between sweeps in operation.
+    pub cadence: u32,
+}
+
+impl<'a> SweepOptions<'a> {
+    /// The rule scorer (or `model`), no history, daily.
+    pub fn new(lists: &'a ListStore, model: Option<&'a Model>) -> Self {
+        SweepOptions { lists, model, thresholds: None, history: None, cadence: sluice_sweep::DAY_SECS }
+    }
+}
+
 /// Reads `accounts` and `transactions` and sweeps them. Rejected rows go to `log`.
 pub fn sweep_files(
     accounts_path: &Path,
     transactions: &Path,
     lists: &ListStore,
     model: Option<&Model>,
-    thresholds: Option<Thresholds>,
     log: &mut RejectLog,
 ) -> anyhow::Result<Swept> {
-    sweep_with_history(accounts_path, transactions, lists, model, thresholds, None, log)
+    sweep_with(accounts_path, transactions, &SweepOptions::new(lists, model), log)
 }
 
 /// The history file inside a `--state` directory.
@@ -118,30 +142,26 @@ pub fn write_state(dir: &Path, state: &SweepState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// [`sweep_files`] from an earlier sweep's history `(state, days to keep)`: the output then
-/// carries the new history.
-pub fn sweep_with_history(
+/// [`sweep_files`] with every option; with a history the output carries the new history.
+pub fn sweep_with(
     accounts_path: &Path,
     transactions: &Path,
-    lists: &ListStore,
-    model: Option<&Model>,
-    thresholds: Option<Thresholds>,
-    history: Option<(Option<&SweepState>, u32)>,
+    o: &SweepOptions<'_>,
     log: &mut RejectLog,
 ) -> anyhow::Result<Swept> {
     let started = Instant::now();
     let mut accounts: Vec<Account> = Vec::new();
     let load =
         load_accounts(accounts_path, log, |_, a| accounts.push(a)).context("cannot read the accounts")?;
-    let mut sweep = Sweep::new(&accounts, lists);
-    if let Some(m) = model {
+    let mut sweep = Sweep::new(&accounts, o.lists).with_cadence(o.cadence);
+    if let Some(m) = o.model {
         sweep = sweep.with_model(m);
     }
-    if let Some(t) = thresholds {
+    if let Some(t) = o.thresholds {
         sweep = sweep.with_thresholds(t);
     }
     let mut newest_remembered: Option<u32> = None;
-    if let Some((state, days)) = history {
+    if let Some((state, days)) = o.history {
         if let Some(st) = state {
             newest_remembered = st.edges.iter().map(|e| e.t).max();
             sweep = sweep.with_history(st);
@@ -203,6 +223,22 @@ pub fn sweep_with_history(
     Ok(Swept { accounts, out, input, read_secs, score_secs })
 }
 
+/// Parses a sweep cadence (`24h`, `6h`, `1h`, `30m`) into seconds that divide a day.
+pub fn parse_cadence(s: &str) -> Result<u32, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u32 = num.parse().map_err(|_| format!("`{s}`: expected a number then h or m, like 6h"))?;
+    let secs = match unit {
+        "h" => n.checked_mul(3600),
+        "m" => n.checked_mul(60),
+        _ => None,
+    }
+    .ok_or_else(|| format!("`{s}`: expected a number then h or m, like 6h"))?;
+    if secs == 0 || !86_400u32.is_multiple_of(secs) {
+        return Err(format!("`{s}` does not divide a day into equal sweeps"));
+    }
+    Ok(secs)
+}
+
 /// Reads a model file.
 pub fn load_model(path: &Path) -> anyhow::Result<Model> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -229,15 +265,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("history: {} payments remembered", thousands(st.edges.len() as u64));
     }
     let history = args.state.as_ref().map(|_| (state.as_ref(), args.history_days));
-    let Swept { accounts, out, input: ist, read_secs, score_secs } = sweep_with_history(
-        &args.accounts,
-        &args.transactions,
-        &lists,
-        model.as_ref(),
+    let opts = SweepOptions {
         thresholds,
         history,
-        &mut log,
-    )?;
+        cadence: args.cadence,
+        ..SweepOptions::new(&lists, model.as_ref())
+    };
+    let Swept { accounts, out, input: ist, read_secs, score_secs } =
+        sweep_with(&args.accounts, &args.transactions, &opts, &mut log)?;
     let n = ist.accepted;
     if let Some(m) = &model {
         eprintln!("model {} ({} trees)", m.version, m.summary.trees);
@@ -328,4 +363,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cadence;
+
+    #[test]
+    fn cadences_divide_a_day() {
+        assert_eq!(parse_cadence("24h"), Ok(86_400));
+        assert_eq!(parse_cadence("1h"), Ok(3_600));
+        assert_eq!(parse_cadence("30m"), Ok(1_800));
+        for bad in ["", "h", "7h", "0h", "5", "1d", "-1h", "99999999999h"] {
+            assert!(parse_cadence(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -97,14 +97,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let labels_path = args.labels.clone().unwrap_or_else(|| dir.join("labels_accounts.csv"));
         let roles = read_labels(&labels_path)?;
         let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
-        let Swept { accounts, out, .. } = sweep_files(
-            &dir.join("accounts.csv"),
-            &dir.join("transactions.csv"),
-            &lists,
-            None,
-            None,
-            &mut log,
-        )?;
+        let Swept { accounts, out, .. } =
+            sweep_files(&dir.join("accounts.csv"), &dir.join("transactions.csv"), &lists, None, &mut log)?;
         log.finish()?;
         if log.total() > 0 {
             bail!("{}: {} rows rejected; fix the input first", dir.display(), log.total());
