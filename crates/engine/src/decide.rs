@@ -357,11 +357,19 @@ impl Engine {
         self.features.prefetch(&p);
     }
 
-    /// [`prefetch`](Self::prefetch) for a prepared payment (no hashing again).
+    /// [`prefetch`](Self::prefetch) for a prepared payment (no hashing again), and the
+    /// sides' accounts and screening-cache slots the rules read (list checks read the
+    /// account's country and website).
     pub fn prefetch_prepared(&self, prepared: &Prepared<'_>) {
         if let Some(p) = &prepared.payment {
             self.features.prefetch_early(p);
             self.features.prefetch(p);
+            let cache = self.screen_cache.borrow();
+            let touch = |idx: Option<u32>| {
+                idx.and_then(|i| self.accounts.get(i as usize))
+                    .map(|a| (a.country, a.website.is_some(), cache.touch(idx)))
+            };
+            std::hint::black_box((touch(p.payer.account), touch(p.payee.account)));
         }
     }
 
