@@ -15,7 +15,7 @@
 //! The engine is deterministic: the same accounts, lists, policy and payments in the same
 //! order give byte-identical decisions. It reads no clock.
 
-use crate::features::{FeatureConfig, FeatureStore, Observed, Payment, party_key};
+use crate::features::{FeatureConfig, FeatureStore, Payment, party_key};
 use crate::lexicon::Lexicon;
 use crate::lists::{ListStore, scan_memo};
 use crate::policy::Policy;
@@ -167,16 +167,62 @@ impl LocalClock {
     }
 }
 
+/// The stateless part of deciding on a payment, done ahead of it: the feature store's view
+/// of the payment (party and device keys), its local time, the memo's lexicon hits and
+/// wallet addresses and hosts. It reads no per-account state, so a [`Preparer`] can run on
+/// another thread than the [`Engine`] (a pipeline: prepare payment *i + 1* while payment *i*
+/// is decided), and [`Engine::decide_prepared`] gives the same decision as
+/// [`Engine::decide`].
+#[derive(Debug, Default)]
+pub struct Prepared<'t> {
+    payment: Option<Payment>,
+    local: LocalTime,
+    memo: MemoFacts<'t>,
+}
+
+/// Prepares payments for an [`Engine`] ([`Engine::preparer`]); owns what it needs, so it
+/// can be moved to another thread.
+pub struct Preparer {
+    accounts: Arc<[Account]>,
+    lexicon: &'static Lexicon,
+    clock: LocalClock,
+}
+
+impl Preparer {
+    /// Fills `out` for `tx` (whose sides have the account indices `payer` / `payee`),
+    /// reusing its buffers.
+    pub fn prepare<'t>(
+        &mut self,
+        tx: &'t Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+        out: &mut Prepared<'t>,
+    ) {
+        out.payment = Some(payment(tx, payer, payee, &self.accounts));
+        out.local = self.clock.local(tx.ts);
+        let memo_text = tx.memo.as_ref().map_or("", |m| m.as_str());
+        let memo = &mut out.memo;
+        memo.hits.clear();
+        memo.per_category = [0; 5];
+        memo.strong_per_category = [0; 5];
+        memo.refs = Default::default();
+        if !memo_text.is_empty() {
+            self.lexicon.scan_into(memo_text, &mut memo.hits);
+            memo.count();
+            memo.refs = scan_memo(memo_text);
+        }
+    }
+}
+
 /// The inline decision engine for one stream of payments.
 pub struct Engine {
     policy: Arc<Policy>,
     lists: Arc<ListStore>,
     screener: Arc<dyn NameScreener>,
-    lexicon: &'static Lexicon,
     accounts: Arc<[Account]>,
     features: FeatureStore,
     restrictions: FastMap<u32, Restrictions>,
-    clock: LocalClock,
+    preparer: Preparer,
     hits: Vec<crate::lexicon::Hit<'static>>,
     fired: Vec<usize>,
     screen_cache: RefCell<ScreenCache>,
@@ -226,11 +272,14 @@ impl Engine {
             n,
         );
         Ok(Engine {
-            clock: LocalClock::new(policy.timezone.clone()),
+            preparer: Preparer {
+                accounts: Arc::clone(&accounts),
+                lexicon,
+                clock: LocalClock::new(policy.timezone.clone()),
+            },
             policy,
             lists,
             screener,
-            lexicon,
             accounts,
             features,
             restrictions: FastMap::default(),
@@ -298,46 +347,6 @@ impl Engine {
             + self.screen_cache.borrow().heap_bytes()
     }
 
-    fn side<'a>(
-        &self,
-        tx: &'a Transaction,
-        idx: Option<u32>,
-        payer: bool,
-        accounts: &'a [Account],
-        features: Option<PartyFeatures>,
-    ) -> Side<'a> {
-        let party = if payer { &tx.payer } else { &tx.payee };
-        let Some(i) = idx else {
-            return Side {
-                id: party.as_str(),
-                idx: None,
-                account: None,
-                features: PartyFeatures::default(),
-                restriction: AccountAction::None,
-            };
-        };
-        let account = accounts.get(i as usize);
-        Side {
-            id: party.as_str(),
-            idx: Some(i),
-            account,
-            features: features.unwrap_or_default(),
-            restriction: self.restrictions.get(&i).map_or(AccountAction::None, |r| r.at(tx.ts)),
-        }
-    }
-
-    /// Records the payment in both sides' features and returns them, this payment included.
-    fn observe(
-        &mut self,
-        tx: &Transaction,
-        payer: Option<u32>,
-        payee: Option<u32>,
-        accounts: &[Account],
-    ) -> Observed {
-        let p = payment(tx, payer, payee, accounts);
-        self.features.observe(&p)
-    }
-
     /// Starts loading the state the *next* payment will need while the current one is
     /// decided (a stream loop calls it with payment i+1 before `decide` of payment i): the
     /// state of a large world is far beyond the caches, and its reads are most of a
@@ -346,6 +355,32 @@ impl Engine {
         let p = payment(tx, payer, payee, &self.accounts);
         self.features.prefetch_early(&p);
         self.features.prefetch(&p);
+    }
+
+    /// [`prefetch`](Self::prefetch) for a prepared payment (no hashing again), and the
+    /// sides' accounts and screening-cache slots the rules read (list checks read the
+    /// account's country and website).
+    pub fn prefetch_prepared(&self, prepared: &Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            self.features.prefetch_early(p);
+            self.features.prefetch(p);
+            let cache = self.screen_cache.borrow();
+            let touch = |idx: Option<u32>| {
+                idx.and_then(|i| self.accounts.get(i as usize))
+                    .map(|a| (a.country, a.website.is_some(), cache.touch(idx)))
+            };
+            std::hint::black_box((touch(p.payer.account), touch(p.payee.account)));
+        }
+    }
+
+    /// A [`Preparer`] for this engine's accounts and policy time zone, to run the stateless
+    /// part of deciding elsewhere (another thread).
+    pub fn preparer(&self) -> Preparer {
+        Preparer {
+            accounts: Arc::clone(&self.accounts),
+            lexicon: self.preparer.lexicon,
+            clock: LocalClock::new(self.policy.timezone.clone()),
+        }
     }
 
     /// The features of an account at `now`, changing nothing (for the sweep and for
@@ -358,27 +393,42 @@ impl Engine {
     /// Decides on one admitted payment. `payer` / `payee` are the sides' account indices
     /// (`None` for `ext:` parties), as `AccountBook` assigned them.
     pub fn decide(&mut self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) -> Decision {
-        let accounts = Arc::clone(&self.accounts);
-        let obs = self.observe(tx, payer, payee, &accounts);
-        let lists = Arc::clone(&self.lists);
-        let policy = Arc::clone(&self.policy);
-        let payer_side = self.side(tx, payer, true, &accounts, obs.payer);
-        let payee_side = self.side(tx, payee, false, &accounts, obs.payee);
+        let mut prepared = Prepared {
+            memo: MemoFacts { hits: std::mem::take(&mut self.hits), ..MemoFacts::default() },
+            ..Prepared::default()
+        };
+        self.preparer.prepare(tx, payer, payee, &mut prepared);
+        let d = self.decide_prepared(tx, payer, payee, &prepared);
+        self.hits = prepared.memo.hits;
+        d
+    }
+
+    /// [`decide`](Self::decide) with the stateless part done ahead: `prepared` is what this
+    /// engine's [`preparer`](Self::preparer) (or any preparer of the same accounts and
+    /// policy) made of this `tx`. The decision is the same as `decide`'s.
+    pub fn decide_prepared(
+        &mut self,
+        tx: &Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+        prepared: &Prepared<'_>,
+    ) -> Decision {
+        let obs = match &prepared.payment {
+            Some(p) => self.features.observe(p),
+            None => self.features.observe(&payment(tx, payer, payee, &self.accounts)),
+        };
+        let accounts: &[Account] = &self.accounts;
+        let lists: &ListStore = &self.lists;
+        let policy: &Policy = &self.policy;
+        let payer_side = side(&self.restrictions, tx, payer, true, accounts, obs.payer);
+        let payee_side = side(&self.restrictions, tx, payee, false, accounts, obs.payee);
         let observed = PaymentFacts {
             round: obs.amount.round,
             pegged: obs.amount.pegged,
             accounts_on_device: obs.accounts_on_device,
         };
-        let local = self.clock.local(tx.ts);
-
-        let memo_text = tx.memo.as_ref().map_or("", |m| m.as_str());
-        let mut memo = MemoFacts { hits: std::mem::take(&mut self.hits), ..MemoFacts::default() };
-        memo.hits.clear();
-        if !memo_text.is_empty() {
-            self.lexicon.scan_into(memo_text, &mut memo.hits);
-            memo.count();
-            memo.refs = scan_memo(memo_text);
-        }
+        let local = prepared.local;
+        let memo = &prepared.memo;
         let screener: &dyn NameScreener = self.screener.as_ref();
         let facts = Facts {
             tx,
@@ -386,8 +436,8 @@ impl Engine {
             payee: payee_side,
             local,
             observed,
-            memo: &memo,
-            lists: &lists,
+            memo,
+            lists,
             screener,
             screen_cache: &self.screen_cache,
         };
@@ -502,7 +552,6 @@ impl Engine {
             Outcome::Review => 1,
             Outcome::Block => 2,
         }] += 1;
-        self.hits = std::mem::take(&mut memo.hits);
         Decision {
             tx_id: tx.tx_id.clone(),
             decision: outcome,
@@ -513,6 +562,34 @@ impl Engine {
             lists: Some(self.lists_version.clone()),
             model: None,
         }
+    }
+}
+
+fn side<'a>(
+    restrictions: &FastMap<u32, Restrictions>,
+    tx: &'a Transaction,
+    idx: Option<u32>,
+    payer: bool,
+    accounts: &'a [Account],
+    features: Option<PartyFeatures>,
+) -> Side<'a> {
+    let party = if payer { &tx.payer } else { &tx.payee };
+    let Some(i) = idx else {
+        return Side {
+            id: party.as_str(),
+            idx: None,
+            account: None,
+            features: PartyFeatures::default(),
+            restriction: AccountAction::None,
+        };
+    };
+    let account = accounts.get(i as usize);
+    Side {
+        id: party.as_str(),
+        idx: Some(i),
+        account,
+        features: features.unwrap_or_default(),
+        restriction: restrictions.get(&i).map_or(AccountAction::None, |r| r.at(tx.ts)),
     }
 }
 

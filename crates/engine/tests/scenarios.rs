@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
 use sluice_core::{Account, Decision, ListEntry};
-use sluice_engine::decide::Engine;
+use sluice_engine::decide::{Engine, Prepared};
 use sluice_engine::lists::ListStore;
 use sluice_engine::policy::Policy;
 use sluice_io::{Format, ReadItem, RecordReader, RecordWriter, RejectLog, TransactionIngest, load_accounts};
@@ -45,7 +45,17 @@ fn run(name: &str) -> String {
     });
     let mut accounts: Vec<Account> = Vec::new();
     let load = load_accounts(&d.join("accounts.csv"), &mut log, |_, a| accounts.push(a)).unwrap();
-    let mut engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), accounts.into()).unwrap();
+    let accounts: Arc<[Account]> = accounts.into();
+    let mut engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
+    // The pipeline's path (stateless part prepared on another thread, then
+    // `decide_prepared`) must decide exactly as `decide`.
+    let mut prepared_engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), accounts).unwrap();
+    let mut preparer = std::thread::spawn({
+        let p = prepared_engine.preparer();
+        move || p
+    })
+    .join()
+    .unwrap();
     let mut writer = RecordWriter::<Decision, Vec<u8>>::to_writer(
         Path::new("decisions.ndjson"),
         Format::Ndjson,
@@ -55,6 +65,11 @@ fn run(name: &str) -> String {
     let mut ingest = TransactionIngest::open(&d.join("transactions.csv"), &load.book, None).unwrap();
     while let Some(adm) = ingest.next(&mut log).unwrap() {
         let decision = engine.decide(&adm.tx, adm.payer, adm.payee);
+        let mut prepared = Prepared::default();
+        preparer.prepare(&adm.tx, adm.payer, adm.payee, &mut prepared);
+        prepared_engine.prefetch_prepared(&prepared);
+        let same = prepared_engine.decide_prepared(&adm.tx, adm.payer, adm.payee, &prepared);
+        assert_eq!(same, decision, "decide_prepared differs from decide");
         writer.write(&decision).unwrap();
     }
     let stats = ingest.stats().clone();

@@ -6,14 +6,16 @@
 use crate::fmt::thousands;
 use crate::setup;
 use anyhow::Context;
-use sluice_core::{Account, CivilDate, Transaction};
+use hdrhistogram::Histogram;
+use sluice_core::{Account, CivilDate, Decision, Transaction};
+use sluice_engine::decide::{Engine, Prepared};
 use sluice_io::{RejectLog, TransactionIngest, load_accounts};
 use sluice_sim::config::SimConfig;
 use sluice_sim::{SimOptions, simulate};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 /// Flags of `sluice bench`.
@@ -36,11 +38,108 @@ pub struct Args {
     /// Repetitions of the timed replay per world (the median is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Thread counts to measure, comma-separated: 1 decides on one thread; 2 runs a
+    /// two-stage pipeline (thread A prepares the stateless part of each payment — party and
+    /// device keys, local time, memo lexicon and address scan — in batches of
+    /// `--batch`; thread B does the stateful part in input order).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 2])]
+    threads: Vec<usize>,
+    /// Payments per batch handed from stage A to stage B (2 threads).
+    #[arg(long, default_value_t = 256)]
+    batch: usize,
+}
+
+type Tx = (Transaction, Option<u32>, Option<u32>);
+
+/// An order-sensitive checksum of the decisions (outcome, score, reasons and their detail
+/// lengths, actions), so the thread counts can be checked to decide alike.
+fn fold(sink: u64, d: &Decision) -> u64 {
+    let reasons = d
+        .reasons
+        .iter()
+        .fold(0u64, |h, r| h.rotate_left(7) ^ r.detail.len() as u64 ^ (r.code.as_str().len() as u64) << 32);
+    let v = u64::from(d.score.ten_thousandths())
+        ^ (d.decision as u64) << 16
+        ^ (d.actions.len() as u64) << 20
+        ^ reasons.rotate_left(24);
+    sink.rotate_left(5).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ v
+}
+
+/// One timed pass over `txs` on one thread; returns the per-decision latency histogram
+/// (prepare + decide of each payment; prefetching the next one is outside the timer).
+fn run_one(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>) -> u64 {
+    let mut preparer = engine.preparer();
+    let mut slots = [Prepared::default(), Prepared::default()];
+    let mut sink = 0u64;
+    let mut prep_ns = 0u64;
+    if let Some((tx, p, q)) = txs.first() {
+        let t0 = Instant::now();
+        preparer.prepare(tx, *p, *q, &mut slots[0]);
+        prep_ns = t0.elapsed().as_nanos() as u64;
+    }
+    for (i, (tx, payer, payee)) in txs.iter().enumerate() {
+        let [cur, next] = &mut slots;
+        let (cur, next) = if i % 2 == 0 { (&*cur, next) } else { (&*next, cur) };
+        let mut next_ns = 0;
+        if let Some((ntx, p, q)) = txs.get(i + 1) {
+            let t0 = Instant::now();
+            preparer.prepare(ntx, *p, *q, next);
+            next_ns = t0.elapsed().as_nanos() as u64;
+            engine.prefetch_prepared(next);
+        }
+        let t0 = Instant::now();
+        let d = engine.decide_prepared(tx, *payer, *payee, cur);
+        let ns = t0.elapsed().as_nanos() as u64 + prep_ns;
+        prep_ns = next_ns;
+        sink = fold(sink, &d);
+        hist.saturating_record(ns.max(1));
+    }
+    sink
+}
+
+/// One timed pass over `txs` as a two-stage pipeline; returns the latency histogram of the
+/// stateful stage (`decide_prepared` of each payment on thread B).
+fn run_two(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>, batch: usize) -> u64 {
+    let batch = batch.max(1);
+    let mut preparer = engine.preparer();
+    let (to_b, from_a) = mpsc::sync_channel::<(usize, Vec<Prepared<'_>>)>(8);
+    let (to_a, from_b) = mpsc::channel::<Vec<Prepared<'_>>>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for (k, chunk) in txs.chunks(batch).enumerate() {
+                let mut v = from_b.try_recv().unwrap_or_default();
+                v.resize_with(chunk.len(), Prepared::default);
+                for ((tx, p, q), out) in chunk.iter().zip(v.iter_mut()) {
+                    preparer.prepare(tx, *p, *q, out);
+                }
+                if to_b.send((k * batch, v)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut sink = 0u64;
+        for (start, v) in from_a {
+            let Some(chunk) = txs.get(start..start + v.len()) else { break };
+            for (j, ((tx, payer, payee), prep)) in chunk.iter().zip(v.iter()).enumerate() {
+                if let Some(next) = v.get(j + 1) {
+                    engine.prefetch_prepared(next);
+                }
+                let t0 = Instant::now();
+                let d = engine.decide_prepared(tx, *payer, *payee, prep);
+                let ns = t0.elapsed().as_nanos() as u64;
+                sink = fold(sink, &d);
+                hist.saturating_record(ns.max(1));
+            }
+            // The batch goes back to stage A for reuse (its buffers keep their capacity).
+            let _ = to_a.send(v);
+        }
+        sink
+    })
 }
 
 struct Loaded {
     accounts: Arc<[Account]>,
-    txs: Vec<(Transaction, Option<u32>, Option<u32>)>,
+    txs: Vec<Tx>,
 }
 
 fn load(dir: &std::path::Path) -> anyhow::Result<Loaded> {
@@ -95,31 +194,36 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("loading ...");
         let data = load(&dir)?;
         let n = data.txs.len() as u64;
-        let mut runs = Vec::new();
-        let mut last = None;
-        for _ in 0..args.runs.max(1) {
-            let mut engine = deciding.engine(Arc::clone(&data.accounts))?;
-            let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)?;
-            let mut sink = 0u64;
-            let started = Instant::now();
-            for (i, (tx, payer, payee)) in data.txs.iter().enumerate() {
-                if let Some((next, p, q)) = data.txs.get(i + 1) {
-                    engine.prefetch(next, *p, *q);
-                }
-                let t0 = Instant::now();
-                let d = engine.decide(tx, *payer, *payee);
-                let ns = t0.elapsed().as_nanos() as u64;
-                sink = sink.wrapping_add(u64::from(d.score.ten_thousandths()) + d.reasons.len() as u64);
-                hist.saturating_record(ns.max(1));
+        let mut results = Vec::new();
+        let mut checksums = Vec::new();
+        for &threads in &args.threads {
+            let mut runs = Vec::new();
+            let mut last = None;
+            let mut sums = Vec::new();
+            for _ in 0..args.runs.max(1) {
+                let mut engine = deciding.engine(Arc::clone(&data.accounts))?;
+                let mut hist = Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)?;
+                let started = Instant::now();
+                let sink = if threads >= 2 {
+                    run_two(&mut engine, &data.txs, &mut hist, args.batch)
+                } else {
+                    run_one(&mut engine, &data.txs, &mut hist)
+                };
+                let secs = started.elapsed().as_secs_f64();
+                sums.push(sink);
+                runs.push(secs);
+                last = Some((engine, hist));
             }
-            let secs = started.elapsed().as_secs_f64();
-            std::hint::black_box(sink);
-            runs.push(secs);
-            last = Some((engine, hist));
+            sums.dedup();
+            checksums.extend(sums);
+            results.push((threads.clamp(1, 2), runs, last));
         }
-        runs.sort_by(f64::total_cmp);
-        let median = runs[runs.len() / 2];
-        let Some((engine, hist)) = last else { continue };
+        checksums.dedup();
+        anyhow::ensure!(
+            checksums.len() <= 1,
+            "the thread counts decided differently (decision checksums {checksums:x?})"
+        );
+        let Some((_, _, Some((engine, _)))) = results.last() else { continue };
         let bytes = engine.state_bytes() as f64 / data.accounts.len().max(1) as f64;
         let s = engine.stats();
         writeln!(
@@ -132,26 +236,39 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             thousands(s.by_outcome[1]),
             thousands(s.by_outcome[2])
         )?;
-        writeln!(
-            out,
-            "  throughput {:.0} decisions/s on one core (median of {} runs: {})",
-            n as f64 / median,
-            runs.len(),
-            runs.iter().map(|r| format!("{:.0}/s", n as f64 / r)).collect::<Vec<_>>().join(", ")
-        )?;
-        writeln!(
-            out,
-            "  latency per decision (last run, incl. ~20 ns timer): p50 {} ns · p99 {} ns · p999 {} ns · max {} ns",
-            hist.value_at_quantile(0.5),
-            hist.value_at_quantile(0.99),
-            hist.value_at_quantile(0.999),
-            hist.max()
-        )?;
+        for (threads, runs, last) in &mut results {
+            runs.sort_by(f64::total_cmp);
+            let median = runs[runs.len() / 2];
+            let Some((_, hist)) = last else { continue };
+            let (what, measured) = if *threads >= 2 {
+                ("2 threads (pipeline)", "stateful stage decide_prepared")
+            } else {
+                ("1 thread", "prepare + decide")
+            };
+            writeln!(
+                out,
+                "  {what}: throughput {:.0} decisions/s (median of {} runs: {})",
+                n as f64 / median,
+                runs.len(),
+                runs.iter().map(|r| format!("{:.0}/s", n as f64 / r)).collect::<Vec<_>>().join(", ")
+            )?;
+            writeln!(
+                out,
+                "    latency per decision ({measured}; last run, incl. ~20 ns timer): p50 {} ns · p99 {} ns · p999 {} ns · max {} ns",
+                hist.value_at_quantile(0.5),
+                hist.value_at_quantile(0.99),
+                hist.value_at_quantile(0.999),
+                hist.max()
+            )?;
+        }
         writeln!(
             out,
             "  engine state {:.1} bytes per account (windows, restrictions, screening cache)",
             bytes
         )?;
+        if let Some(c) = checksums.first() {
+            writeln!(out, "  decision checksum {c:016x} (the same for every thread count)")?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

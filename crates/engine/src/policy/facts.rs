@@ -231,6 +231,10 @@ impl ScreenCache {
     pub fn heap_bytes(&self) -> usize {
         self.state.capacity() + self.scores.capacity() * 13
     }
+    /// One byte of account `idx`'s slots (see `Engine::prefetch_prepared`).
+    pub(crate) fn touch(&self, idx: Option<u32>) -> u8 {
+        idx.and_then(|i| self.state.get(i as usize * self.lists)).copied().unwrap_or(0)
+    }
     fn slot(&self, idx: u32, list: ListId) -> Option<usize> {
         let l = usize::from(list.index());
         (l < self.lists).then(|| idx as usize * self.lists + l)
