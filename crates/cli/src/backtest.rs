@@ -445,11 +445,6 @@ pub struct Report {
     pub tx_labels: bool,
 }
 
-fn prf_json(p: &Prf) -> Value {
-    json!({"tp": p.tp, "fp": p.fp, "fn": p.fn_, "precision": round4(p.precision()),
-           "recall": round4(p.recall()), "f1": round4(p.f1())})
-}
-
 fn outcomes_json(c: &[u64; 3]) -> Value {
     json!({"allow": c[0], "review": c[1], "block": c[2]})
 }
@@ -461,26 +456,6 @@ fn restrictions_json(c: &[u64; 4]) -> Value {
     }
     v.insert("total".into(), json!(c.iter().sum::<u64>()));
     Value::Object(v)
-}
-
-/// Per role: accounts, flagged, restricted; for operators, the role's precision and recall
-/// as `sluice eval` computes them.
-fn roles_json(e: &AccountEval) -> Value {
-    let rows: Vec<Value> = e
-        .by_role
-        .iter()
-        .map(|(r, c)| {
-            let mut v = json!({"role": r.as_str(), "accounts": c[0], "flagged": c[1], "restricted": c[2]});
-            if r.is_operator() {
-                let f = Prf { tp: c[1], fp: e.flagged.fp, fn_: c[0] - c[1] };
-                let s = Prf { tp: c[2], fp: e.restricted.fp, fn_: c[0] - c[2] };
-                v["flagged_prf"] = prf_json(&f);
-                v["restricted_prf"] = prf_json(&s);
-            }
-            v
-        })
-        .collect();
-    Value::Array(rows)
 }
 
 fn by_role_json(c: &[u64; 6]) -> Value {
@@ -567,13 +542,13 @@ impl Report {
             },
         });
         if self.tx_labels {
-            let side = |t: &TxEval| json!({"blocked": prf_json(&t.blocked), "flagged": prf_json(&t.flagged), "unlabeled": t.unlabeled});
+            let side = |t: &TxEval| json!({"blocked": t.blocked.json(), "flagged": t.flagged.json(), "unlabeled": t.unlabeled});
             v["transaction_labels"] = json!({"baseline": side(&bt.tx[0]), "candidate": side(&bt.tx[1])});
         }
         if let Some(l) = &self.labels {
             let side = |e: &AccountEval| {
-                json!({"operators_flagged": prf_json(&e.flagged), "operators_restricted": prf_json(&e.restricted),
-                       "roles": roles_json(e)})
+                json!({"operators_flagged": e.flagged.json(), "operators_restricted": e.restricted.json(),
+                       "roles": eval::roles_json(e)})
             };
             v["account_labels"] = json!({
                 "baseline": side(&l.eval[0]),

@@ -44,12 +44,22 @@ impl Prf {
     pub fn recall(&self) -> f64 {
         if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 }
     }
+    /// Counts one item: whether it truly is a positive, whether it was flagged.
+    pub fn count(&mut self, truth: bool, hit: bool) {
+        match (truth, hit) {
+            (true, true) => self.tp += 1,
+            (true, false) => self.fn_ += 1,
+            (false, true) => self.fp += 1,
+            (false, false) => {}
+        }
+    }
     /// Harmonic mean of the two.
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
         if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
     }
-    fn json(&self) -> Value {
+    /// As JSON: counts, precision, recall and F1 (4 decimals).
+    pub fn json(&self) -> Value {
         json!({"tp": self.tp, "fp": self.fp, "fn": self.fn_,
                "precision": round4(self.precision()), "recall": round4(self.recall()), "f1": round4(self.f1())})
     }
@@ -173,14 +183,8 @@ pub fn add_tx(e: &mut TxEval, outcome: Outcome, crypto: Option<bool>) {
     };
     let flag = outcome != Outcome::Allow;
     let block = outcome == Outcome::Block;
-    for (prf, hit) in [(&mut e.flagged, flag), (&mut e.blocked, block)] {
-        match (crypto, hit) {
-            (true, true) => prf.tp += 1,
-            (true, false) => prf.fn_ += 1,
-            (false, true) => prf.fp += 1,
-            (false, false) => {}
-        }
-    }
+    e.flagged.count(crypto, flag);
+    e.blocked.count(crypto, block);
 }
 
 /// Transaction-level results of the sweep: payments with a restricted side (what a case
@@ -205,14 +209,8 @@ impl SweepTx {
 /// Adds one payment: its label, whether a side is restricted, whether it was stopped.
 pub fn add_sweep_tx(e: &mut SweepTx, crypto: Option<bool>, restricted_side: bool, stopped: bool) {
     let Some(crypto) = crypto else { return };
-    for (prf, hit) in [(&mut e.restricted_side, restricted_side), (&mut e.stopped, stopped)] {
-        match (crypto, hit) {
-            (true, true) => prf.tp += 1,
-            (true, false) => prf.fn_ += 1,
-            (false, true) => prf.fp += 1,
-            (false, false) => {}
-        }
-    }
+    e.restricted_side.count(crypto, restricted_side);
+    e.stopped.count(crypto, stopped);
 }
 
 /// How long flagged operators ran before their flag: from the first crypto-related payment
@@ -255,12 +253,10 @@ pub fn time_to_flag(mut hours: Vec<f64>) -> TimeToFlag {
     }
 }
 
-/// The whole evaluation as JSON.
-pub fn to_json(a: &AccountEval, tx: Option<&TxEval>) -> Value {
-    let normal = a.by_role.iter().find(|r| r.0 == Role::Normal).map_or([0; 3], |r| r.1);
-    let buyers = a.by_role.iter().find(|r| r.0 == Role::CryptoBuyer).map_or([0; 3], |r| r.1);
-    let roles: Vec<Value> = a
-        .by_role
+/// Per role: accounts, flagged, restricted; for operators also the role's precision, recall
+/// and F1 (the false alarms are everyone's, see the module docs).
+pub fn roles_json(a: &AccountEval) -> Vec<Value> {
+    a.by_role
         .iter()
         .map(|(r, c)| {
             let mut v = json!({"role": r.as_str(), "accounts": c[0], "flagged": c[1], "restricted": c[2]});
@@ -272,7 +268,14 @@ pub fn to_json(a: &AccountEval, tx: Option<&TxEval>) -> Value {
             }
             v
         })
-        .collect();
+        .collect()
+}
+
+/// The whole evaluation as JSON.
+pub fn to_json(a: &AccountEval, tx: Option<&TxEval>) -> Value {
+    let normal = a.by_role.iter().find(|r| r.0 == Role::Normal).map_or([0; 3], |r| r.1);
+    let buyers = a.by_role.iter().find(|r| r.0 == Role::CryptoBuyer).map_or([0; 3], |r| r.1);
+    let roles = roles_json(a);
     let curve: Vec<Value> = thin(&a.pr_curve, 400)
         .iter()
         .map(|&(r, p, s)| json!({"recall": round4(r), "precision": round4(p), "threshold": round4(s)}))

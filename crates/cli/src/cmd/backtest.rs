@@ -2,18 +2,19 @@
 //! file, two engines each with its own state — and say what would change if the candidate
 //! replaced the baseline (`crate::backtest` holds the comparison and its definitions).
 
+use super::read_all;
 use crate::backtest::{Backtest, Decided, Parties};
 use crate::fmt::{rate, thousands};
 use crate::setup;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::json;
 use sluice_core::{Account, AccountLabel, Role, TxLabel};
 use sluice_io::format::ByteCounter;
-use sluice_io::{ReadItem, RecordReader, RejectLog, TransactionIngest, load_accounts};
+use sluice_io::{RejectLog, TransactionIngest, load_accounts};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -51,26 +52,6 @@ pub struct Args {
     /// Exit 0 as long as at most this many rows are rejected.
     #[arg(long, default_value_t = 0)]
     max_rejects: u64,
-}
-
-fn read_all<T: sluice_io::Record>(path: &Path, mut each: impl FnMut(T)) -> anyhow::Result<()> {
-    let mut r = RecordReader::<T>::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut bad = 0u64;
-    while let Some(item) = r.next_item()? {
-        match item {
-            ReadItem::Record(v, _) => each(v),
-            ReadItem::Rejected(rej) => {
-                bad += 1;
-                if bad <= 5 {
-                    eprintln!("reject: {rej}");
-                }
-            }
-        }
-    }
-    if bad > 0 {
-        bail!("{} bad row(s) in {}", thousands(bad), path.display());
-    }
-    Ok(())
 }
 
 /// A fixed hasher: transaction labels are keyed by a 64-bit hash of the id (16 bytes a

@@ -1,15 +1,15 @@
 //! `sluice eval`: measure verdicts (and decisions) against the simulator's labels and write
 //! the figures as JSON and an HTML page with SVG plots (`sluice_sweep::eval`, `report`).
 
+use super::read_all;
 use crate::fmt::thousands;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use sluice_core::{AccountLabel, Decision, Outcome, Role, Timestamp, Transaction, TxLabel, Verdict};
-use sluice_io::{ReadItem, RecordReader};
 use sluice_sweep::eval::{self, Scored, TxEval};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Flags of `sluice eval`.
@@ -40,32 +40,12 @@ pub struct Args {
     report: PathBuf,
 }
 
-fn read_all<T: sluice_io::Record>(path: &Path, mut each: impl FnMut(T)) -> anyhow::Result<()> {
-    let mut r = RecordReader::<T>::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut bad = 0u64;
-    while let Some(item) = r.next_item()? {
-        match item {
-            ReadItem::Record(v, _) => each(v),
-            ReadItem::Rejected(rej) => {
-                bad += 1;
-                if bad <= 5 {
-                    eprintln!("reject: {rej}");
-                }
-            }
-        }
-    }
-    if bad > 0 {
-        bail!("{} bad row(s) in {}", thousands(bad), path.display());
-    }
-    Ok(())
-}
-
 /// When a restriction found by the sweep is in force: the sweep runs at the end of the
 /// cadence period (aligned to local midnight, China time) in which the evidence crossed the
 /// threshold, and takes an hour.
 fn in_force_from(first_flag: Timestamp, cadence_secs: u32) -> Timestamp {
     let period = i64::from(cadence_secs.max(1)) * 1_000_000;
-    const OFFSET: i64 = 8 * 3_600_000_000;
+    const OFFSET: i64 = sluice_sweep::graph::LOCAL_OFFSET_SECS * 1_000_000;
     let local = first_flag.as_micros() + OFFSET;
     let next_cut = (local.div_euclid(period) + 1) * period - OFFSET;
     Timestamp::from_micros(next_cut + 3_600_000_000).unwrap_or(first_flag)

@@ -14,8 +14,33 @@ pub mod sweep;
 pub mod train;
 pub mod validate;
 
+use crate::fmt::thousands;
+use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use sluice_io::{ReadItem, RecordReader};
 use std::path::Path;
+
+/// Reads every record of `path` into `each`; rejected rows are printed (the first five) and
+/// make the whole read an error naming the file, after the good rows were seen.
+pub fn read_all<T: sluice_io::Record>(path: &Path, mut each: impl FnMut(T)) -> anyhow::Result<()> {
+    let mut r = RecordReader::<T>::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut bad = 0u64;
+    while let Some(item) = r.next_item()? {
+        match item {
+            ReadItem::Record(v, _) => each(v),
+            ReadItem::Rejected(rej) => {
+                bad += 1;
+                if bad <= 5 {
+                    eprintln!("reject: {rej}");
+                }
+            }
+        }
+    }
+    if bad > 0 {
+        bail!("{} bad row(s) in {}", thousands(bad), path.display());
+    }
+    Ok(())
+}
 
 /// A byte-based progress bar on stderr for reading `path` (hidden when stderr is not a
 /// terminal).

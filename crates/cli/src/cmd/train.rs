@@ -10,7 +10,7 @@ use crate::fmt::thousands;
 use crate::setup;
 use anyhow::{Context, bail};
 use sluice_core::{AccountLabel, Role};
-use sluice_io::{ReadItem, RecordReader, RejectLog};
+use sluice_io::RejectLog;
 use sluice_sweep::features::Features;
 use sluice_sweep::model::{Model, Thresholds, TrainOptions};
 use std::collections::HashMap;
@@ -60,17 +60,10 @@ pub struct Args {
 
 /// Reads a labels file into account id → role.
 pub fn read_labels(path: &Path) -> anyhow::Result<HashMap<String, Role>> {
-    let mut r = RecordReader::<AccountLabel>::open(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
     let mut roles = HashMap::new();
-    while let Some(item) = r.next_item()? {
-        match item {
-            ReadItem::Record(l, _) => {
-                roles.insert(l.account_id.as_str().to_string(), l.role);
-            }
-            ReadItem::Rejected(rej) => bail!("{}: bad label row: {rej}", path.display()),
-        }
-    }
+    super::read_all::<AccountLabel>(path, |l| {
+        roles.insert(l.account_id.as_str().to_string(), l.role);
+    })?;
     Ok(roles)
 }
 
