@@ -184,6 +184,100 @@ pub fn held_out(a: &str, b: &str) -> bool {
 /// The threshold Sluice reports its quality at (and the default for `sluice screen`).
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
 
+/// A small deterministic generator (xorshift64*): the queries must be the same every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const GIVEN: &[&str] = &[
+    "John", "Maria", "Wei", "Li", "Ahmed", "Olga", "Ivan", "Fatima", "Carlos", "Anna", "Mohammed", "Yuki",
+    "Chen", "Sergei", "Elena", "David", "Sara", "Omar", "Hans", "Lucia",
+];
+const FAMILY: &[&str] = &[
+    "Smith", "Wang", "Zhang", "Garcia", "Ivanov", "Petrova", "Khan", "Hassan", "Kim", "Nguyen", "Mueller",
+    "Rossi", "Silva", "Tanaka", "Novak", "Popescu", "Kowalski", "Haddad", "Cohen", "Lopez",
+];
+const WORDS: &[&str] = &[
+    "Trading",
+    "Logistics",
+    "Holdings",
+    "Textiles",
+    "Foods",
+    "Digital",
+    "Pacific",
+    "Golden",
+    "Star",
+    "Ocean",
+    "Technology",
+    "Consulting",
+    "Supply",
+    "Green",
+    "United",
+    "Bakery",
+    "Motors",
+    "Pharma",
+    "Energy",
+    "Media",
+];
+
+/// Screening benchmark queries, the same every run: `n` names, alternately a listed alias of
+/// `s` disguised (a word dropped, the words reversed, a letter dropped, or lower case) and an
+/// ordinary name made from common given names, surnames and company words. What
+/// `benches/screen.rs` and `examples/screen_names.rs` screen.
+pub fn bench_queries(s: &crate::Screener, n: usize) -> Vec<String> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let aliases: Vec<&str> =
+        s.lists().iter().flat_map(|(_, ix)| ix.aliases.iter().map(|a| a.1.as_str())).collect();
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        if out.len() % 2 == 0 && !aliases.is_empty() {
+            let a = aliases[rng.below(aliases.len())];
+            let mut words: Vec<String> = a.split_whitespace().map(str::to_string).collect();
+            match rng.below(4) {
+                0 if words.len() > 2 => {
+                    let i = rng.below(words.len());
+                    words.remove(i);
+                }
+                1 if words.len() > 1 => words.reverse(),
+                2 => {
+                    let i = rng.below(words.len());
+                    let w = &mut words[i];
+                    if w.len() > 4 && w.is_ascii() {
+                        let k = 1 + rng.below(w.len() - 2);
+                        w.remove(k);
+                    }
+                }
+                _ => {
+                    for w in &mut words {
+                        *w = w.to_lowercase();
+                    }
+                }
+            }
+            out.push(words.join(" "));
+        } else if rng.below(2) == 0 {
+            out.push(format!("{} {}", GIVEN[rng.below(GIVEN.len())], FAMILY[rng.below(FAMILY.len())]));
+        } else {
+            out.push(format!(
+                "{} {} {} Co., Ltd.",
+                FAMILY[rng.below(FAMILY.len())],
+                WORDS[rng.below(WORDS.len())],
+                WORDS[rng.below(WORDS.len())]
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

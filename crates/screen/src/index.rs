@@ -241,7 +241,7 @@ impl ListIndex {
     /// The best-scoring name forms for the query's forms, best first, at most `limit`, with
     /// their explanations.
     pub fn search(&self, query: &[PName], limit: usize) -> Vec<ListHit> {
-        let mut best = self.rank(query);
+        let mut best = self.rank(query, false);
         best.truncate(limit);
         best.into_iter()
             .filter_map(|(_, f, qi)| {
@@ -253,11 +253,13 @@ impl ListIndex {
 
     /// The best score of the query's forms (no explanation built).
     pub fn best_score(&self, query: &[PName]) -> f64 {
-        self.rank(query).first().map_or(0.0, |b| b.0)
+        self.rank(query, true).first().map_or(0.0, |b| b.0)
     }
 
     /// Candidates scored in full, best first, one per party: (score, form, query form).
-    fn rank(&self, query: &[PName]) -> Vec<(f64, u32, usize)> {
+    /// With `first_exact`, scoring stops at the first score of 1.0 (scores are at most 1.0,
+    /// so the best score is the same; the list of hits is not complete).
+    fn rank(&self, query: &[PName], first_exact: bool) -> Vec<(f64, u32, usize)> {
         let mut scored: Vec<(f64, u32, usize)> = Vec::new();
         SCRATCH.with(|scratch| {
             let mut guard = scratch.borrow_mut();
@@ -304,13 +306,23 @@ impl ListIndex {
                     cands.select_nth_unstable_by(SHORTLIST, |a, b| b.0.total_cmp(&a.0));
                     cands.truncate(SHORTLIST);
                 }
+                // Likeliest first, so that an exact match ends the search early.
+                cands.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                let mut exact = false;
                 for (_, f) in cands {
                     if let Some(form) = self.forms.get(f as usize) {
                         let s = score_only(q, &form.form);
                         if s > 0.0 {
                             scored.push((s, f, qi));
                         }
+                        if first_exact && s >= 1.0 {
+                            exact = true;
+                            break;
+                        }
                     }
+                }
+                if exact {
+                    break;
                 }
             }
         });
