@@ -24,15 +24,16 @@ NOMENKLATURA = "nomenklatura==4.17.4"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def ensure_venv(venv: Path) -> None:
-    """Re-run inside the virtualenv, creating it and installing nomenklatura if needed."""
+def ensure_venv(venv: Path, script: str = __file__) -> None:
+    """Re-run `script` inside the virtualenv, creating it and installing nomenklatura if needed
+    (bench/screen_compare.py uses it too)."""
     if Path(sys.prefix).resolve() == venv.resolve():
         return
     py = venv / "bin" / "python"
     if not py.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(py), "-m", "pip", "install", "-q", NOMENKLATURA], check=True)
-    os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
+    os.execv(str(py), [str(py), script, *sys.argv[1:]])
 
 
 def read_cascade(path: Path):

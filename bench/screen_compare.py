@@ -27,7 +27,6 @@ nomenklatura into the virtualenv on first use (see bench/nomenklatura_compare.py
 import argparse
 import csv
 import logging
-import os
 import re
 import statistics
 import subprocess
@@ -37,7 +36,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-NOMENKLATURA = "nomenklatura==4.17.4"
+from nomenklatura_compare import ensure_venv  # same virtualenv, same pinned version
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = {
     "individual": "Person",
@@ -46,17 +46,6 @@ SCHEMA = {
     "aircraft": "Airplane",
     "unknown": "LegalEntity",
 }
-
-
-def ensure_venv(venv: Path) -> None:
-    """Re-run inside the virtualenv, creating it and installing nomenklatura if needed."""
-    if Path(sys.prefix).resolve() == venv.resolve():
-        return
-    py = venv / "bin" / "python"
-    if not py.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", NOMENKLATURA], check=True)
-    os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
 
 
 class ListView:
@@ -91,7 +80,7 @@ def main() -> None:
     ap.add_argument("--nk-threshold", type=float, default=0.70)
     ap.add_argument("--work", help="directory for the list, names and index (a temporary one by default)")
     args = ap.parse_args()
-    ensure_venv(Path(args.venv))
+    ensure_venv(Path(args.venv), __file__)
     logging.basicConfig(level=logging.WARNING)
 
     work = Path(args.work or tempfile.mkdtemp(prefix="screen_compare_"))

@@ -19,6 +19,17 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sluice_io::{ReadItem, RecordReader};
 use std::path::Path;
+use std::process::ExitCode;
+
+/// The exit status after reading: 1 (with a message) when more rows were rejected than
+/// `--max-rejects` allows, else success.
+pub fn rejects_status(rejected: u64, max_rejects: u64) -> ExitCode {
+    if rejected > max_rejects {
+        eprintln!("sluice: {} rows rejected, more than --max-rejects {max_rejects}", thousands(rejected));
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
 
 /// Reads every record of `path` into `each`; rejected rows are printed (the first five) and
 /// make the whole read an error naming the file, after the good rows were seen.

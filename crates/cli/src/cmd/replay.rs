@@ -133,13 +133,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64(),
         rate(n, secs)
     )?;
-    if log.total() > args.max_rejects {
-        eprintln!(
-            "sluice: {} rows rejected, more than --max-rejects {}",
-            thousands(log.total()),
-            args.max_rejects
-        );
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::rejects_status(log.total(), args.max_rejects))
 }

@@ -354,15 +354,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         rate(n, read_secs),
         score_secs
     )?;
-    if log.total() > args.max_rejects {
-        eprintln!(
-            "sluice: {} rows rejected, more than --max-rejects {}",
-            thousands(log.total()),
-            args.max_rejects
-        );
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::rejects_status(log.total(), args.max_rejects))
 }
 
 #[cfg(test)]

@@ -162,13 +162,5 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     writeln!(out, "elapsed {elapsed:.2} s ({} transaction rows)", rate(stats.rows, elapsed))?;
-    if total_rejects > args.max_rejects {
-        eprintln!(
-            "sluice: {} rows rejected, more than --max-rejects {}",
-            thousands(total_rejects),
-            args.max_rejects
-        );
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::rejects_status(total_rejects, args.max_rejects))
 }
