@@ -35,6 +35,11 @@ pub struct Args {
     /// force from the next such cut-off after its first flag, plus an hour to run the sweep.
     #[arg(long, default_value = "24h", value_parser = super::sweep::parse_cadence)]
     cadence: u32,
+    /// Count transaction-level figures only for payments at or after this time (RFC 3339;
+    /// needs --transactions): the steady state of daily operation after a warm-up, when the
+    /// first day's operators, whom nobody has swept yet, are behind.
+    #[arg(long, requires = "transactions", value_parser = parse_ts)]
+    from: Option<Timestamp>,
     /// Directory for `eval.json` and `index.html`.
     #[arg(long)]
     report: PathBuf,
@@ -49,6 +54,10 @@ fn in_force_from(first_flag: Timestamp, cadence_secs: u32) -> Timestamp {
     let local = first_flag.as_micros() + OFFSET;
     let next_cut = (local.div_euclid(period) + 1) * period - OFFSET;
     Timestamp::from_micros(next_cut + 3_600_000_000).unwrap_or(first_flag)
+}
+
+fn parse_ts(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(s).map_err(|e| format!("not an RFC 3339 time: {e}"))
 }
 
 /// Runs the command.
@@ -96,13 +105,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let mut t = TxEval::default();
             read_all::<Decision>(d, |dec| {
                 let h = hasher.hash_one(dec.tx_id.as_str());
-                eval::add_tx(&mut t, dec.decision, crypto.get(&h).copied());
+                // With --from, decisions are counted with their payment's time, below.
+                if args.from.is_none() {
+                    eval::add_tx(&mut t, dec.decision, crypto.get(&h).copied());
+                }
                 outcomes.insert(h, dec.decision);
             })?;
             Some(t)
         }
         _ => None,
     };
+    let mut tx_eval = tx;
     let (ttf, sweep_tx) = match &args.transactions {
         None => (None, None),
         Some(t) => {
@@ -118,8 +131,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 let restricted = sides.iter().any(|s| restricted_from.contains_key(*s));
                 let in_force =
                     sides.iter().any(|s| restricted_from.get(*s).is_some_and(|&from| tx.ts >= from));
-                let blocked_inline = outcomes.get(&h) == Some(&Outcome::Block);
-                eval::add_sweep_tx(&mut st, label, restricted, in_force || blocked_inline);
+                let outcome = outcomes.get(&h).copied();
+                let counted = args.from.is_none_or(|from| tx.ts >= from);
+                if counted {
+                    if args.from.is_some()
+                        && let (Some(t), Some(o)) = (tx_eval.as_mut(), outcome)
+                    {
+                        eval::add_tx(t, o, label);
+                    }
+                    let blocked_inline = outcome == Some(Outcome::Block);
+                    eval::add_sweep_tx(&mut st, label, restricted, in_force || blocked_inline);
+                }
                 if label != Some(true) {
                     return;
                 }
@@ -141,6 +163,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     };
 
+    let tx = tx_eval;
     std::fs::create_dir_all(&args.report)
         .with_context(|| format!("cannot create {}", args.report.display()))?;
     let mut json = eval::to_json(&acc, tx.as_ref());
@@ -149,6 +172,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(t) = &sweep_tx {
         json["sweep_transactions"] = t.json(args.decisions.is_some());
+    }
+    if let Some(from) = args.from {
+        json["transactions_from"] = from.to_string().into();
     }
     let jp = args.report.join("eval.json");
     std::fs::write(&jp, format!("{json:#}\n")).with_context(|| format!("cannot write {}", jp.display()))?;
@@ -193,6 +219,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         thousands(normal[0]),
         if normal[0] > 0 { normal[2] as f64 * 1e5 / normal[0] as f64 } else { 0.0 }
     )?;
+    if let Some(from) = args.from {
+        writeln!(o, "payments counted from {from} on")?;
+    }
     if let Some(t) = &tx {
         writeln!(o, "{}", line("payments flagged", &t.flagged))?;
         writeln!(o, "{}", line("payments blocked", &t.blocked))?;
