@@ -1,6 +1,8 @@
 //! A hand-made week: an OTC operator with two counter accounts on one device paid by
 //! strangers in pegged amounts and forwarding to a mule who withdraws to a card; a family;
-//! a supermarket; a street vendor paid by strangers. The verdicts are snapshotted.
+//! a supermarket; a street vendor paid by strangers. The verdicts are snapshotted. The ring is
+//! small (10 buyers in a week): the rule scorer puts it in front of an analyst (`review`)
+//! rather than restricting it on its own.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
 
