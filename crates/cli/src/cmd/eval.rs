@@ -179,7 +179,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let jp = args.report.join("eval.json");
     std::fs::write(&jp, format!("{json:#}\n")).with_context(|| format!("cannot write {}", jp.display()))?;
     let hp = args.report.join("index.html");
-    let title = format!("Sluice evaluation: {}", args.verdicts.display());
+    let mut title = format!("Sluice evaluation: {}", args.verdicts.display());
+    if let Some(from) = args.from {
+        title.push_str(&format!(" (payments from {from} on)"));
+    }
     std::fs::write(
         &hp,
         sluice_sweep::report::html(&title, &acc, tx.as_ref(), sweep_tx.as_ref(), ttf.as_ref()),
