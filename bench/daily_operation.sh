@@ -30,7 +30,7 @@ done
 
 W=$OUT/world-$SEED-$EVASION-$POP-$DAYS
 "$S" simulate --population "$POP" --days "$DAYS" --seed "$SEED" --evasion "$EVASION" --out-dir "$W" >/dev/null
-"$S" replay --accounts "$W/accounts.csv" --transactions "$W/transactions.csv" --out "$W/decisions.ndjson" >/dev/null
+"$S" replay --accounts "$W/accounts.csv" --transactions "$W/transactions.csv" --out "$W/decisions.ndjson" >/dev/null 2>"$W/replay.log"
 
 # One file per local (China time) day: what a daily job would be handed.
 rm -rf "$W/days" "$W/state"
