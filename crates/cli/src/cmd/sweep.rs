@@ -88,24 +88,22 @@ pub struct SweepOptions<'a> {
     pub history: Option<(Option<&'a SweepState>, u32)>,
     /// Seconds between sweeps in operation.
     pub cadence: u32,
+    /// Read the payments as if they carried no device id (training's device-less copies).
+    pub ignore_devices: bool,
 }
 
 impl<'a> SweepOptions<'a> {
     /// The rule scorer (or `model`), no history, daily.
     pub fn new(lists: &'a ListStore, model: Option<&'a Model>) -> Self {
-        SweepOptions { lists, model, thresholds: None, history: None, cadence: sluice_sweep::DAY_SECS }
+        SweepOptions {
+            lists,
+            model,
+            thresholds: None,
+            history: None,
+            cadence: sluice_sweep::DAY_SECS,
+            ignore_devices: false,
+        }
     }
-}
-
-/// Reads `accounts` and `transactions` and sweeps them. Rejected rows go to `log`.
-pub fn sweep_files(
-    accounts_path: &Path,
-    transactions: &Path,
-    lists: &ListStore,
-    model: Option<&Model>,
-    log: &mut RejectLog,
-) -> anyhow::Result<Swept> {
-    sweep_with(accounts_path, transactions, &SweepOptions::new(lists, model), log)
 }
 
 /// The history file inside a `--state` directory.
@@ -142,7 +140,8 @@ pub fn write_state(dir: &Path, state: &SweepState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// [`sweep_files`] with every option; with a history the output carries the new history.
+/// Reads `accounts` and `transactions` and sweeps them as `o` says; rejected rows go to
+/// `log`. With a history the output carries the new history.
 pub fn sweep_with(
     accounts_path: &Path,
     transactions: &Path,
@@ -177,7 +176,10 @@ pub fn sweep_with(
     let mut ingest = TransactionIngest::open(transactions, &load.book, Some(counter.clone()))
         .context("cannot read the transactions")?;
     let mut n: u64 = 0;
-    while let Some(adm) = ingest.next(log)? {
+    while let Some(mut adm) = ingest.next(log)? {
+        if o.ignore_devices {
+            adm.tx.device_id = None;
+        }
         let t = adm.tx.ts.as_secs();
         oldest_new = Some(oldest_new.map_or(t, |o| o.min(t)));
         sweep.add(&adm.tx, adm.payer, adm.payee);

@@ -5,7 +5,7 @@
 //! Labels are the spec's `labels_accounts.csv`: from the simulator, or from analysts'
 //! dispositions (accounts without a label are left out of training, so partial labels work).
 
-use super::sweep::{Swept, sweep_files};
+use super::sweep::{SweepOptions, Swept, sweep_with};
 use crate::fmt::thousands;
 use crate::setup;
 use anyhow::{Context, bail};
@@ -56,6 +56,12 @@ pub struct Args {
     /// Calibrated score from which operators are restricted (the precision it keeps).
     #[arg(long, default_value_t = 0.95)]
     restrict: f64,
+    /// Learn from the periods as given only. By default every period is also learnt as if
+    /// its payments carried no device id, so that the model does not rest on device
+    /// evidence alone: a platform whose feed lacks device ids, or operators who keep one
+    /// phone per account, still meet a model that knows the other evidence.
+    #[arg(long)]
+    no_deviceless_copy: bool,
 }
 
 /// Reads a labels file into account id → role.
@@ -89,24 +95,38 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for (w, dir) in args.data.iter().enumerate() {
         let labels_path = args.labels.clone().unwrap_or_else(|| dir.join("labels_accounts.csv"));
         let roles = read_labels(&labels_path)?;
-        let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
-        let Swept { accounts, out, .. } =
-            sweep_files(&dir.join("accounts.csv"), &dir.join("transactions.csv"), &lists, None, &mut log)?;
-        log.finish()?;
-        if log.total() > 0 {
-            bail!("{}: {} rows rejected; fix the input first", dir.display(), log.total());
-        }
+        let copies: &[bool] = if args.no_deviceless_copy { &[false] } else { &[false, true] };
         let (mut used, mut ops) = (0u64, 0u64);
-        for (a, f) in accounts.iter().zip(out.features) {
-            let Some(role) = roles.get(a.account_id.as_str()) else { continue };
-            rows.push(f);
-            positive.push(role.is_operator());
-            keys.push(format!("{w}:{}", a.account_id.as_str()));
-            used += 1;
-            ops += u64::from(role.is_operator());
+        for &ignore_devices in copies {
+            let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
+            let opts = SweepOptions { ignore_devices, ..SweepOptions::new(&lists, None) };
+            let Swept { accounts, out, .. } =
+                sweep_with(&dir.join("accounts.csv"), &dir.join("transactions.csv"), &opts, &mut log)?;
+            log.finish()?;
+            if log.total() > 0 {
+                bail!("{}: {} rows rejected; fix the input first", dir.display(), log.total());
+            }
+            for (a, f) in accounts.iter().zip(out.features) {
+                let Some(role) = roles.get(a.account_id.as_str()) else { continue };
+                rows.push(f);
+                positive.push(role.is_operator());
+                // The same key for both copies: an account and its device-less copy fall on
+                // the same side of the hold-out, so calibration never sees a trained account.
+                keys.push(format!("{w}:{}", a.account_id.as_str()));
+                if !ignore_devices {
+                    used += 1;
+                    ops += u64::from(role.is_operator());
+                }
+            }
         }
         eprintln!("{}: {} labelled accounts, {} operators", dir.display(), thousands(used), thousands(ops));
-        sources.push(format!("{} ({} accounts, labels {})", dir.display(), used, labels_path.display()));
+        let copy = if args.no_deviceless_copy { "" } else { ", and a device-less copy" };
+        sources.push(format!(
+            "{} ({} accounts{copy}, labels {})",
+            dir.display(),
+            used,
+            labels_path.display()
+        ));
     }
     let opts = TrainOptions {
         iterations: args.iterations,
