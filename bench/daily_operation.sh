@@ -6,6 +6,7 @@
 #
 #   bash bench/daily_operation.sh [SEED] [EVASION] [POPULATION] [DAYS]    # defaults 4 2 100000 14
 #
+# Evaluates every day's verdicts together (a restriction stays in force once applied).
 # Trains a model on seeds 1 (evasion 2) and 6 (evasion 3), 7 days each, as the README's figures
 # do; evaluates on SEED, which must be neither. Writes under $OUT (default
 # /tmp/sluice-daily-operation) and prints `sluice eval` for the whole period and for the
@@ -51,15 +52,18 @@ with open(src) as f:
         files[d].write(line)
 PY
 start=$(date +%s)
+verdicts=()
 for day in $(ls "$W/days" | sort); do
   "$S" sweep --accounts "$W/accounts.csv" --transactions "$W/days/$day" --model "$OUT/model.json" \
     --state "$W/state" --out "$W/verdicts-$day" >/dev/null 2>"$W/sweep.log"
-  last=$W/verdicts-$day
+  verdicts+=(--verdicts "$W/verdicts-$day")
 done
 echo "$(ls "$W/days" | wc -l) daily sweeps in $(($(date +%s) - start)) s"
 
+# Every day's verdicts: a restriction applied on day 3 is still in force on day 14, even if
+# the account has gone quiet since and today's sweep no longer flags it.
 ev() {
-  "$S" eval --verdicts "$last" --labels "$W/labels_accounts.csv" --decisions "$W/decisions.ndjson" \
+  "$S" eval "${verdicts[@]}" --labels "$W/labels_accounts.csv" --decisions "$W/decisions.ndjson" \
     --tx-labels "$W/labels_transactions.csv" --transactions "$W/transactions.csv" "$@"
 }
 echo "== whole period"

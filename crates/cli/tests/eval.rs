@@ -10,11 +10,17 @@ fn write(dir: &Path, name: &str, text: &str) {
 }
 
 fn eval(dir: &Path, from: Option<&str>) -> serde_json::Value {
-    let report = dir.join(if from.is_some() { "from" } else { "all" });
+    eval_sweeps(dir, &["verdicts.csv"], from, if from.is_some() { "from" } else { "all" })
+}
+
+fn eval_sweeps(dir: &Path, verdicts: &[&str], from: Option<&str>, name: &str) -> serde_json::Value {
+    let report = dir.join(name);
     let mut c = Command::new(env!("CARGO_BIN_EXE_sluice"));
     c.arg("eval");
+    for v in verdicts {
+        c.arg("--verdicts").arg(dir.join(v));
+    }
     for (flag, file) in [
-        ("--verdicts", "verdicts.csv"),
         ("--labels", "labels_accounts.csv"),
         ("--decisions", "decisions.ndjson"),
         ("--tx-labels", "labels_transactions.csv"),
@@ -30,10 +36,8 @@ fn eval(dir: &Path, from: Option<&str>) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(report.join("eval.json")).unwrap()).unwrap()
 }
 
-#[test]
-fn restrictions_count_from_the_next_cut_and_from_leaves_out_the_warm_up() {
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
+/// Four accounts, four payments, their labels and the inline decisions (see the first test).
+fn restrictions_fixture(d: &Path) {
     write(
         d,
         "accounts.csv",
@@ -61,15 +65,6 @@ fn restrictions_count_from_the_next_cut_and_from_leaves_out_the_warm_up() {
         "labels_accounts.csv",
         "account_id,role\nU1,crypto_buyer\nU2,otc_merchant\nU3,crypto_buyer\nU4,normal\n",
     );
-    write(
-        d,
-        "verdicts.csv",
-        "account_id,score,action,reasons,explanation,ring,first_flag_ts\n\
-         U1,0.1000,none,,,,\n\
-         U2,0.9900,suspend_in,OTC_PATTERN,strangers,,2026-03-02T02:00:00Z\n\
-         U3,0.0000,none,,,,\n\
-         U4,0.0000,none,,,,\n",
-    );
     let dec = |id: &str, d: &str| {
         format!(
             "{{\"tx_id\":\"{id}\",\"decision\":\"{d}\",\"score\":0.0,\"reasons\":[],\"actions\":[],\
@@ -81,7 +76,22 @@ fn restrictions_count_from_the_next_cut_and_from_leaves_out_the_warm_up() {
         "decisions.ndjson",
         &[dec("T1", "review"), dec("T4", "allow"), dec("T2", "allow"), dec("T3", "allow")].concat(),
     );
+}
 
+#[test]
+fn restrictions_count_from_the_next_cut_and_from_leaves_out_the_warm_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    restrictions_fixture(d);
+    write(
+        d,
+        "verdicts.csv",
+        "account_id,score,action,reasons,explanation,ring,first_flag_ts\n\
+         U1,0.1000,none,,,,\n\
+         U2,0.9900,suspend_in,OTC_PATTERN,strangers,,2026-03-02T02:00:00Z\n\
+         U3,0.0000,none,,,,\n\
+         U4,0.0000,none,,,,\n",
+    );
     let all = eval(d, None);
     let stopped = &all["sweep_transactions"]["stopped"];
     assert_eq!((stopped["tp"].as_u64(), stopped["fn"].as_u64()), (Some(2), Some(1)), "{all:#}");
@@ -98,4 +108,47 @@ fn restrictions_count_from_the_next_cut_and_from_leaves_out_the_warm_up() {
     let flagged = &later["transactions"]["flagged"];
     assert_eq!((flagged["tp"].as_u64(), flagged["fn"].as_u64()), (Some(0), Some(2)), "{later:#}");
     assert_eq!(later["transactions_from"], "2026-03-02T12:00:00.000000Z");
+}
+
+/// Daily operation: each sweep's verdicts go to eval together. A restriction applied by the
+/// first day's sweep stays in force after the account goes quiet (the second day's sweep no
+/// longer flags it), and an account flagged by either sweep counts once, with its earliest
+/// flag and its most severe action; the files' order does not matter.
+#[test]
+fn several_sweeps_count_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    restrictions_fixture(d);
+    write(
+        d,
+        "day1.csv",
+        "account_id,score,action,reasons,explanation,ring,first_flag_ts\n\
+         U1,0.1000,none,,,,\n\
+         U2,0.9900,suspend_in,OTC_PATTERN,strangers,,2026-03-02T02:00:00Z\n\
+         U3,0.6000,review,OTC_PATTERN,strangers,,2026-03-02T05:00:00Z\n\
+         U4,0.0000,none,,,,\n",
+    );
+    write(
+        d,
+        "day2.csv",
+        "account_id,score,action,reasons,explanation,ring,first_flag_ts\n\
+         U1,0.1000,none,,,,\n\
+         U2,0.2000,none,,,,\n\
+         U3,0.0000,none,,,,\n\
+         U4,0.9500,freeze,OTC_PATTERN,strangers,,2026-03-03T10:00:00Z\n",
+    );
+    let both = eval_sweeps(d, &["day1.csv", "day2.csv"], None, "both");
+    let reversed = eval_sweeps(d, &["day2.csv", "day1.csv"], None, "reversed");
+    for k in ["operators_restricted", "normal_restricted", "buyers_reviewed", "sweep_transactions"] {
+        assert_eq!(both[k], reversed[k], "{k}");
+    }
+    // U2's restriction from day 1 still stops T2 and T3, as with day 1 alone.
+    let stopped = &both["sweep_transactions"]["stopped"];
+    assert_eq!((stopped["tp"].as_u64(), stopped["fn"].as_u64()), (Some(2), Some(1)), "{both:#}");
+    assert_eq!(both["operators_restricted"]["tp"], 1, "{both:#}");
+    // U4 (normal) was restricted on day 2 only; U3 (a buyer) reviewed on day 1 only.
+    assert_eq!((both["normal_restricted"].as_u64(), both["buyers_reviewed"].as_u64()), (Some(1), Some(1)));
+    // The last day's verdicts alone forget U2's restriction.
+    let last_only = eval_sweeps(d, &["day2.csv"], None, "last");
+    assert_eq!(last_only["sweep_transactions"]["stopped"]["tp"], 0, "{last_only:#}");
 }

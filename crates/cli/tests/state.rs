@@ -13,8 +13,21 @@ fn sluice() -> Command {
 }
 
 fn sweep(world: &Path, tx: &Path, state: Option<&Path>, out: &Path) -> std::process::Output {
+    sweep_window(world, tx, state, out, None)
+}
+
+fn sweep_window(
+    world: &Path,
+    tx: &Path,
+    state: Option<&Path>,
+    out: &Path,
+    window: Option<&str>,
+) -> std::process::Output {
     let mut c = sluice();
     c.arg("sweep").arg("--accounts").arg(world.join("accounts.csv")).arg("--transactions").arg(tx);
+    if let Some(w) = window {
+        c.args(["--window", w]);
+    }
     if let Some(s) = state {
         c.arg("--state").arg(s);
     }
@@ -51,31 +64,40 @@ fn day_by_day_equals_the_whole_period() {
     }
     assert!(days.len() >= 3);
 
-    let whole = tmp.path().join("whole.csv");
-    assert!(sweep(&world, &world.join("transactions.csv"), None, &whole).status.success());
-    let state = tmp.path().join("state");
+    // The default window (a week: the whole 3 days) and one that leaves the first days out of
+    // the last sweep's account features while the history still feeds the graph.
     let mut last = None;
-    for (i, (_, body)) in days.iter().enumerate() {
-        let day = tmp.path().join(format!("day{i}.csv"));
-        std::fs::write(&day, body).unwrap();
-        let out = tmp.path().join(format!("v{i}.csv"));
-        let run = sweep(&world, &day, Some(&state), &out);
+    for window in [None, Some("30h")] {
+        let name = window.unwrap_or("default");
+        let whole = tmp.path().join(format!("whole-{name}.csv"));
+        let run = sweep_window(&world, &world.join("transactions.csv"), None, &whole, window);
         assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-        last = Some((day, out));
-    }
-    let (last_day, last_out) = last.unwrap();
-    let (a, b) = (rows(&whole), rows(&last_out));
-    assert_eq!(a.len(), b.len());
-    let mut flagged = 0;
-    for (id, ra) in &a {
-        let rb = &b[id];
-        assert_eq!(ra[..6], rb[..6], "{id}");
-        if !ra[6].is_empty() {
-            flagged += 1;
-            assert!(!rb[6].is_empty() && rb[6] <= ra[6], "{id}: {} vs {}", rb[6], ra[6]);
+        let state = tmp.path().join(format!("state-{name}"));
+        for (i, (_, body)) in days.iter().enumerate() {
+            let day = tmp.path().join(format!("day{i}.csv"));
+            std::fs::write(&day, body).unwrap();
+            let out = tmp.path().join(format!("v{i}-{name}.csv"));
+            let run = sweep_window(&world, &day, Some(&state), &out, window);
+            assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+            last = Some((day, out, state.clone()));
         }
+        let (_, last_out, _) = last.clone().unwrap();
+        let (a, b) = (rows(&whole), rows(&last_out));
+        assert_eq!(a.len(), b.len());
+        let mut flagged = 0;
+        for (id, ra) in &a {
+            let rb = &b[id];
+            assert_eq!(ra[..6], rb[..6], "{name} {id}");
+            if !ra[6].is_empty() {
+                flagged += 1;
+                assert!(!rb[6].is_empty() && rb[6] <= ra[6], "{name} {id}: {} vs {}", rb[6], ra[6]);
+            }
+        }
+        assert!(flagged > 0, "{name}: nothing flagged: the comparison says nothing");
     }
-    assert!(flagged > 0, "nothing flagged: the comparison says nothing");
+    let (last_day, _, state) = last.unwrap();
+    let (week, short) = (tmp.path().join("whole-default.csv"), tmp.path().join("whole-30h.csv"));
+    assert_ne!(rows(&week), rows(&short), "the 30 h window changed nothing: it was not tested");
 
     // The last day again: refused, history untouched.
     let before = std::fs::read(state.join("sweep.state")).unwrap();

@@ -4,14 +4,15 @@
 //!
 //! Every feature is computed from the account's own payments in time order plus three
 //! whole-graph facts: its distinct platform neighbours (for *strangers*), the device groups,
-//! and the personalised PageRank of [`crate::ppr`]. A feature can be computed up to a cut-off
-//! time (`first_flag_ts`: the first day-end at which the evidence crossed the threshold).
+//! and the personalised PageRank of [`crate::ppr`]. A feature is computed over the window
+//! ([`Context::window`], a week by default) that ends at a cut-off time: the period's end, or
+//! for `first_flag_ts` each day-end at which the evidence may have crossed the threshold.
 //!
 //! **Strangers.** A counterparty `c` of account `a` is a stranger when `a` and `c` have no
 //! platform neighbour in common (hubs with more than [`HUB_DEGREE`] neighbours excluded: a
 //! supermarket makes no community) and there was no payment in the other direction before
-//! `c` first paid (or was paid by) `a` in the period. Without `--state` the period is the only
-//! history.
+//! `c` first paid (or was paid by) `a` in the window. Neighbours come from the whole period
+//! and the `--state` history.
 
 pub use crate::graph::HUB_DEGREE;
 use crate::graph::{
@@ -120,6 +121,17 @@ pub struct Context<'a> {
     pub repeaters: &'a [bool],
     /// Latest payment time of the period (age is measured at it).
     pub end: u32,
+    /// Seconds of payments the account's own features read, back from the cut-off
+    /// ([`crate::WINDOW_SECS`] by default; `u32::MAX` reads the whole period). Graph-wide
+    /// facts (neighbours, devices, proximity) always use the whole period.
+    pub window: u32,
+}
+
+impl Context<'_> {
+    /// Whether a payment at `t` is inside the window that ends at `cutoff`.
+    fn in_window(&self, t: u32, cutoff: u32) -> bool {
+        t <= cutoff && cutoff - t < self.window
+    }
 }
 
 fn share(part: f64, whole: f64) -> f32 {
@@ -128,11 +140,16 @@ fn share(part: f64, whole: f64) -> f32 {
 
 const YUAN: f64 = 100.0;
 
-/// Computes account `a`'s features from its payments up to `cutoff` (inclusive).
+/// Computes account `a`'s features from its payments in the window that ends at `cutoff`
+/// (inclusive; a cut-off past the period's end is its end).
 pub fn compute(g: &Graph, a: u32, cutoff: u32, ctx: &Context<'_>) -> Features {
     let mut f = Features::default();
-    let ins: Vec<&Edge> = g.incoming(a).take_while(|e| e.t <= cutoff).collect();
-    let outs: Vec<&Edge> = g.outgoing(a).take_while(|e| e.t <= cutoff).collect();
+    let cutoff = cutoff.min(ctx.end);
+    // Edges are in time order: skip what is older than the window, stop after the cut-off.
+    let ins: Vec<&Edge> =
+        g.incoming(a).skip_while(|e| !ctx.in_window(e.t, cutoff)).take_while(|e| e.t <= cutoff).collect();
+    let outs: Vec<&Edge> =
+        g.outgoing(a).skip_while(|e| !ctx.in_window(e.t, cutoff)).take_while(|e| e.t <= cutoff).collect();
     let in_sum: f64 = ins.iter().map(|e| e.amount as f64).sum();
     let out_sum: f64 = outs.iter().map(|e| e.amount as f64).sum();
     f.set(F::InCount, ins.len() as f32);
@@ -298,7 +315,7 @@ pub fn refresh_flags(g: &Graph, a: u32, ctx: &Context<'_>, f: &mut Features) {
     let mut in_sum = 0f64;
     let mut flagged_in = 0f64;
     let mut payers: Vec<u32> = Vec::new();
-    for e in g.incoming(a) {
+    for e in g.incoming(a).filter(|e| ctx.in_window(e.t, ctx.end)) {
         in_sum += e.amount as f64;
         if flagged(e.src) {
             flagged_in += e.amount as f64;
@@ -390,6 +407,7 @@ mod tests {
             raw in proptest::collection::vec((0u32..12, 0u32..14, 1u64..500_000, 0u32..600_000), 0..120),
             flag_bits in 0u32..4096,
             peer_seed in 0u16..4,
+            window in proptest::prop_oneof![proptest::strategy::Just(u32::MAX), 1u32..800_000],
         ) {
             let n = 12u32;
             let edges: Vec<Edge> = raw.into_iter().filter(|e| e.0 != e.1)
@@ -398,9 +416,9 @@ mod tests {
             let proximity = vec![0.0f32; n as usize];
             let flagged: Vec<bool> = (0..n).map(|i| flag_bits & (1 << i) != 0).collect();
             let peers: Vec<u16> = (0..n).map(|i| (i as u16 + peer_seed) % 3).collect();
-            let none = Context { proximity: &proximity, flagged: &[], flagged_device_peers: &[], repeaters: &[], end: 1_700_700_000 };
+            let none = Context { proximity: &proximity, flagged: &[], flagged_device_peers: &[], repeaters: &[], end: 1_700_700_000, window };
             let reps: Vec<bool> = (0..n).map(|i| (flag_bits >> (i + 3)) & 1 == 1).collect();
-            let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, repeaters: &reps, end: 1_700_700_000 };
+            let ctx = Context { proximity: &proximity, flagged: &flagged, flagged_device_peers: &peers, repeaters: &reps, end: 1_700_700_000, window };
             for a in 0..n {
                 let mut f = compute(&g, a, u32::MAX, &none);
                 refresh_flags(&g, a, &ctx, &mut f);
@@ -421,10 +439,40 @@ mod tests {
             flagged_device_peers: &[],
             repeaters: &[],
             end: 1_700_000_100,
+            window: u32::MAX,
         };
         let f = compute(&g, 0, u32::MAX, &ctx);
         assert_eq!((f.get(F::RepeatPayers), f.get(F::RepeatPayees), f.get(F::Reciprocal)), (1.0, 1.0, 1.0));
         assert_eq!((f.get(F::Payers), f.get(F::Payees)), (2.0, 2.0));
+    }
+
+    #[test]
+    fn the_window_leaves_out_older_payments_but_not_the_graph() {
+        let e = |src: u32, dst: u32, t: u32| Edge { amount: 100, src, dst, t: 1_700_000_000 + t, flags: 0 };
+        let g = Graph::from_edges(3, 0, vec![e(1, 0, 0), e(2, 0, 50), e(2, 0, 150), e(0, 1, 200)]);
+        let prox = vec![0.0; 3];
+        let at = |window: u32, cutoff: u32| {
+            let ctx = Context {
+                proximity: &prox,
+                flagged: &[],
+                flagged_device_peers: &[],
+                repeaters: &[],
+                end: 1_700_000_200,
+                window,
+            };
+            let f = compute(&g, 0, cutoff, &ctx);
+            (f.get(F::InCount), f.get(F::OutCount), f.get(F::Payers))
+        };
+        assert_eq!(at(u32::MAX, u32::MAX), (3.0, 1.0, 2.0));
+        // (100, 200]: the payment at 150 and the one out at 200.
+        assert_eq!(at(100, u32::MAX), (1.0, 1.0, 1.0));
+        // Ending at 160: (60, 160] holds only the payment at 150.
+        assert_eq!(at(100, 1_700_000_160), (1.0, 0.0, 1.0));
+        // A payment exactly `window` seconds old is out; one second younger is in.
+        assert_eq!(at(150, u32::MAX), (1.0, 1.0, 1.0));
+        assert_eq!(at(151, u32::MAX), (2.0, 1.0, 1.0));
+        // Neighbours stay graph-wide: account 1 is still a neighbour of 0.
+        assert!(g.neighbours(0).contains(&1));
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!    distinct platform neighbours of each account, the device groups.
 //! 3. **Proximity** ([`ppr`]): personalised PageRank from listed accounts and accounts paid
 //!    with strong crypto memos.
-//! 4. **Features, first pass** ([`features`]): a fixed vector per account, in parallel.
+//! 4. **Features, first pass** ([`features`]): a fixed vector per account, in parallel, from
+//!    its payments of the feature window ([`WINDOW_SECS`] back from the period's end).
 //! 5. **Score** ([`score`]): a documented rule-based scorer gives points per piece of evidence
 //!    and maps the total to 0..1; thresholds give the action.
 //! 6. **Second pass**: features that need the first pass's flags (inflow from flagged
@@ -50,6 +51,12 @@ pub const PPR_ITERATIONS: usize = 20;
 pub const MEMO_SEED_MIN: u32 = 2;
 /// Rounds of re-scoring with the flags of the round before.
 pub const SECOND_PASSES: usize = 2;
+/// Seconds of payments an account's own features read by default, back from each cut-off:
+/// a week, the period the rule scorer was tuned on and models are trained on. A longer
+/// history (`--state`) still feeds the graph-wide facts, but counts and sums that grow with
+/// the period would otherwise drift past thresholds set on a week (on an unseen 14-day world
+/// swept daily, buyers restricted went from 0 to 7 of 2,929 without a window).
+pub const WINDOW_SECS: u32 = 7 * DAY_SECS;
 /// Payers in common that link two flagged accounts into one ring.
 pub const RING_SHARED_PAYERS: usize = 3;
 
@@ -66,6 +73,8 @@ pub struct Sweep<'a> {
     /// Seconds between the sweeps of daily operation (first flag times are found at these
     /// cut-offs, aligned to local midnight).
     cadence: u32,
+    /// Seconds of payments the account features read ([`WINDOW_SECS`] unless set).
+    window: u32,
 }
 
 /// What a sweep produced.
@@ -93,7 +102,15 @@ impl<'a> Sweep<'a> {
             horizon: None,
             remembered_flags: Vec::new(),
             cadence: DAY_SECS,
+            window: WINDOW_SECS,
         }
+    }
+
+    /// How far back from each cut-off an account's own features read (`u32::MAX`: the whole
+    /// period, as for a data set whose whole history is one pattern, e.g. AMLSim's).
+    pub fn with_window(mut self, secs: u32) -> Self {
+        self.window = secs.max(1);
+        self
     }
 
     /// How often the sweep runs in operation (default daily): first flag times are looked
@@ -177,12 +194,19 @@ impl<'a> Sweep<'a> {
         let graph_bytes = g.bytes();
         let n = g.n as usize;
         let end = g.edges.iter().map(|e| e.t).max().unwrap_or(0);
+        let window = self.window;
 
         let proximity = proximity(&g);
         let mut flagged = vec![false; n];
         let mut peers = vec![0u16; n];
-        let first =
-            Context { proximity: &proximity, flagged: &[], flagged_device_peers: &[], repeaters: &[], end };
+        let first = Context {
+            proximity: &proximity,
+            flagged: &[],
+            flagged_device_peers: &[],
+            repeaters: &[],
+            end,
+            window,
+        };
         let mut features: Vec<Features> =
             (0..g.n).into_par_iter().map(|a| features::compute(&g, a, u32::MAX, &first)).collect();
         // Accounts that repeat a pair, for their neighbours' two-hop feature.
@@ -202,6 +226,7 @@ impl<'a> Sweep<'a> {
                 flagged_device_peers: &peers,
                 repeaters: &repeaters,
                 end,
+                window,
             };
             features.par_iter_mut().enumerate().for_each(|(a, f)| {
                 features::refresh_flags(&g, u32::try_from(a).unwrap_or(u32::MAX), &ctx, f);
@@ -213,6 +238,7 @@ impl<'a> Sweep<'a> {
             flagged_device_peers: &peers,
             repeaters: &repeaters,
             end,
+            window,
         };
         let judge = Judge::new(self.model, self.thresholds);
         let judged = judge.all(&features);

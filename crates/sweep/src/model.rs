@@ -164,7 +164,16 @@ pub struct Model {
     pub summary: TrainSummary,
     /// Margin → probability.
     pub calibration: Isotonic,
+    /// Seconds of payments each account's features were read over in training: a sweep with
+    /// this model reads the same window (`u32::MAX`: the whole period). Models written before
+    /// the window existed were trained on week-long periods, hence the default.
+    #[serde(default = "default_window")]
+    pub window_secs: u32,
     booster: GradientBooster,
+}
+
+fn default_window() -> u32 {
+    crate::WINDOW_SECS
 }
 
 /// Options of a training run.
@@ -184,6 +193,8 @@ pub struct TrainOptions {
     pub thresholds: Thresholds,
     /// Where the rows came from, for the summary.
     pub sources: Vec<String>,
+    /// The feature window the rows were computed with (kept in the model).
+    pub window_secs: u32,
 }
 
 impl Default for TrainOptions {
@@ -196,6 +207,7 @@ impl Default for TrainOptions {
             seed: 1,
             thresholds: Thresholds::default(),
             sources: Vec::new(),
+            window_secs: crate::WINDOW_SECS,
         }
     }
 }
@@ -295,9 +307,16 @@ impl Model {
             thresholds: opts.thresholds,
             summary,
             calibration,
+            window_secs: opts.window_secs,
             booster,
         };
-        let body = serde_json::to_string(&model.booster).map_err(|e| ModelError::Format(e.to_string()))?;
+        let mut body =
+            serde_json::to_string(&model.booster).map_err(|e| ModelError::Format(e.to_string()))?;
+        // The same trees over another window give other verdicts: the window is part of the
+        // version (appended for any window but the default, so a default model keeps its version).
+        if model.window_secs != crate::WINDOW_SECS {
+            body.push_str(&format!("window={}", model.window_secs));
+        }
         let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
         model.version = format!("gbdt-{hash:016x}");
         Ok(model)

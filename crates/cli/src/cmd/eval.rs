@@ -4,7 +4,9 @@
 use super::read_all;
 use crate::fmt::thousands;
 use anyhow::Context;
-use sluice_core::{AccountLabel, Decision, Outcome, Role, Timestamp, Transaction, TxLabel, Verdict};
+use sluice_core::{
+    AccountAction, AccountLabel, Decision, Outcome, Role, Timestamp, Transaction, TxLabel, Verdict,
+};
 use sluice_sweep::eval::{self, Scored, TxEval};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
@@ -15,9 +17,11 @@ use std::process::ExitCode;
 /// Flags of `sluice eval`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Verdicts written by `sluice sweep`.
-    #[arg(long)]
-    verdicts: PathBuf,
+    /// Verdicts written by `sluice sweep`. Give it once per sweep of a daily operation (in
+    /// any order) to measure what the sweeps did together: a restriction, once applied, stays
+    /// in force, so an account counts with its most severe action and its earliest flag.
+    #[arg(long, required = true)]
+    verdicts: Vec<PathBuf>,
     /// Account labels (`labels_accounts.csv`).
     #[arg(long)]
     labels: PathBuf,
@@ -71,25 +75,49 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Flag times of flagged operators; restriction times of every restricted account.
     let mut flagged_at: HashMap<String, Timestamp> = HashMap::new();
     let mut restricted_from: HashMap<String, Timestamp> = HashMap::new();
-    read_all::<Verdict>(&args.verdicts, |v| {
-        if v.action.is_restriction()
-            && let Some(t) = v.first_flag_ts
-        {
-            restricted_from.insert(v.account_id.as_str().to_string(), in_force_from(t, args.cadence));
-        }
-        match roles.get(v.account_id.as_str()) {
-            Some(&role) => {
-                scored.push(Scored { score: v.score.as_f64(), action: v.action, role });
-                if role.is_operator()
-                    && v.action.is_flag()
-                    && let Some(t) = v.first_flag_ts
-                {
-                    flagged_at.insert(v.account_id.as_str().to_string(), t);
+    let earliest = |m: &mut HashMap<String, Timestamp>, k: &str, t: Timestamp| {
+        m.entry(k.to_string()).and_modify(|e| *e = (*e).min(t)).or_insert(t);
+    };
+    // Per account, in the first file's order: the highest score and most severe action of
+    // any sweep (none < review < a restriction).
+    let mut merged: HashMap<String, usize> = HashMap::new();
+    let mut order: Vec<(String, f64, AccountAction)> = Vec::new();
+    let rank = |a: AccountAction| u8::from(a.is_flag()) + u8::from(a.is_restriction());
+    for path in &args.verdicts {
+        read_all::<Verdict>(path, |v| {
+            let id = v.account_id.as_str();
+            if v.action.is_restriction()
+                && let Some(t) = v.first_flag_ts
+            {
+                earliest(&mut restricted_from, id, in_force_from(t, args.cadence));
+            }
+            if v.action.is_flag()
+                && roles.get(id).is_some_and(|r| r.is_operator())
+                && let Some(t) = v.first_flag_ts
+            {
+                earliest(&mut flagged_at, id, t);
+            }
+            let score = v.score.as_f64();
+            match merged.get(id).and_then(|&i| order.get_mut(i)) {
+                Some(m) => {
+                    m.1 = m.1.max(score);
+                    if rank(v.action) > rank(m.2) {
+                        m.2 = v.action;
+                    }
+                }
+                None => {
+                    merged.insert(id.to_string(), order.len());
+                    order.push((id.to_string(), score, v.action));
                 }
             }
+        })?;
+    }
+    for (id, score, action) in order {
+        match roles.get(id.as_str()) {
+            Some(&role) => scored.push(Scored { score, action, role }),
             None => unlabeled += 1,
         }
-    })?;
+    }
     let acc = eval::accounts(&scored);
 
     let hasher = RandomState::new();
@@ -179,7 +207,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let jp = args.report.join("eval.json");
     std::fs::write(&jp, format!("{json:#}\n")).with_context(|| format!("cannot write {}", jp.display()))?;
     let hp = args.report.join("index.html");
-    let mut title = format!("Sluice evaluation: {}", args.verdicts.display());
+    let names: Vec<String> = args.verdicts.iter().map(|p| p.display().to_string()).collect();
+    let mut title = if names.len() > 3 {
+        format!("Sluice evaluation: {} sweeps ({} … {})", names.len(), names[0], names[names.len() - 1])
+    } else {
+        format!("Sluice evaluation: {}", names.join(", "))
+    };
     if let Some(from) = args.from {
         title.push_str(&format!(" (payments from {from} on)"));
     }

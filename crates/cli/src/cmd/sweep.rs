@@ -48,6 +48,11 @@ pub struct Args {
     /// first flag times are found at these cut-offs, aligned to local midnight.
     #[arg(long, default_value = "24h", value_parser = parse_cadence)]
     cadence: u32,
+    /// How far back from each cut-off an account's own features read (`7d`, `48h`, `all`).
+    /// Default: the window the model was trained with, or 7d for the rule scorer (the week
+    /// its thresholds were set on). Longer history still feeds the graph-wide evidence.
+    #[arg(long, value_parser = parse_window)]
+    window: Option<u32>,
     /// Where to write the verdicts (.csv or .ndjson, optionally .gz).
     #[arg(long)]
     out: PathBuf,
@@ -74,6 +79,8 @@ pub struct Swept {
     pub read_secs: f64,
     /// Seconds spent scoring.
     pub score_secs: f64,
+    /// Seconds from the period's first payment to its last (this period's file only).
+    pub span_secs: i64,
 }
 
 /// How to sweep, beyond the input files.
@@ -90,6 +97,8 @@ pub struct SweepOptions<'a> {
     pub cadence: u32,
     /// Read the payments as if they carried no device id (training's device-less copies).
     pub ignore_devices: bool,
+    /// Feature window in seconds (default: the model's, else [`sluice_sweep::WINDOW_SECS`]).
+    pub window: Option<u32>,
 }
 
 impl<'a> SweepOptions<'a> {
@@ -102,7 +111,13 @@ impl<'a> SweepOptions<'a> {
             history: None,
             cadence: sluice_sweep::DAY_SECS,
             ignore_devices: false,
+            window: None,
         }
+    }
+
+    /// The feature window this sweep reads.
+    pub fn window_secs(&self) -> u32 {
+        self.window.or(self.model.map(|m| m.window_secs)).unwrap_or(sluice_sweep::WINDOW_SECS)
     }
 }
 
@@ -152,7 +167,7 @@ pub fn sweep_with(
     let mut accounts: Vec<Account> = Vec::new();
     let load =
         load_accounts(accounts_path, log, |_, a| accounts.push(a)).context("cannot read the accounts")?;
-    let mut sweep = Sweep::new(&accounts, o.lists).with_cadence(o.cadence);
+    let mut sweep = Sweep::new(&accounts, o.lists).with_cadence(o.cadence).with_window(o.window_secs());
     if let Some(m) = o.model {
         sweep = sweep.with_model(m);
     }
@@ -168,6 +183,7 @@ pub fn sweep_with(
         sweep = sweep.keep_history(days);
     }
     let mut oldest_new: Option<i64> = None;
+    let mut newest_new: Option<i64> = None;
     let bytes = std::fs::metadata(transactions).map_or(0, |m| m.len());
     sweep.reserve(usize::try_from(bytes / 90).unwrap_or(0));
 
@@ -182,6 +198,7 @@ pub fn sweep_with(
         }
         let t = adm.tx.ts.as_secs();
         oldest_new = Some(oldest_new.map_or(t, |o| o.min(t)));
+        newest_new = Some(newest_new.map_or(t, |o| o.max(t)));
         sweep.add(&adm.tx, adm.payer, adm.payee);
         n += 1;
         if n.is_multiple_of(65_536) {
@@ -222,7 +239,11 @@ pub fn sweep_with(
     spinner.finish_and_clear();
     let score_secs = scoring.elapsed().as_secs_f64();
     let input = ingest.stats().clone();
-    Ok(Swept { accounts, out, input, read_secs, score_secs })
+    let span_secs = match (oldest_new, newest_new) {
+        (Some(a), Some(b)) => b - a,
+        _ => 0,
+    };
+    Ok(Swept { accounts, out, input, read_secs, score_secs, span_secs })
 }
 
 /// Parses a sweep cadence (`24h`, `6h`, `1h`, `30m`) into seconds that divide a day.
@@ -239,6 +260,37 @@ pub fn parse_cadence(s: &str) -> Result<u32, String> {
         return Err(format!("`{s}` does not divide a day into equal sweeps"));
     }
     Ok(secs)
+}
+
+/// Parses a feature window (`7d`, `48h`, `90m`, or `all` for the whole period) into seconds.
+pub fn parse_window(s: &str) -> Result<u32, String> {
+    if s == "all" {
+        return Ok(u32::MAX);
+    }
+    let bad = || format!("`{s}`: expected a number then d, h or m (like 7d), or `all`");
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u32 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "d" => n.checked_mul(86_400),
+        "h" => n.checked_mul(3600),
+        "m" => n.checked_mul(60),
+        _ => None,
+    }
+    .filter(|&x| x > 0 && x < u32::MAX)
+    .ok_or_else(bad)?;
+    Ok(secs)
+}
+
+/// A window in words: `7 days`, `36 hours`, `90 minutes`.
+fn window_text(secs: u32) -> String {
+    let unit = |n: u32, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if secs.is_multiple_of(86_400) {
+        unit(secs / 86_400, "day")
+    } else if secs.is_multiple_of(3600) {
+        unit(secs / 3600, "hour")
+    } else {
+        unit(secs.div_ceil(60), "minute")
+    }
 }
 
 /// Reads a model file.
@@ -271,13 +323,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         thresholds,
         history,
         cadence: args.cadence,
+        window: args.window,
         ..SweepOptions::new(&lists, model.as_ref())
     };
-    let Swept { accounts, out, input: ist, read_secs, score_secs } =
+    let Swept { accounts, out, input: ist, read_secs, score_secs, .. } =
         sweep_with(&args.accounts, &args.transactions, &opts, &mut log)?;
     let n = ist.accepted;
     if let Some(m) = &model {
         eprintln!("model {} ({} trees)", m.version, m.summary.trees);
+    }
+    match opts.window_secs() {
+        u32::MAX => eprintln!("features over each account's whole history"),
+        w => eprintln!("features over each account's last {}", window_text(w)),
     }
 
     let mut writer = RecordWriter::<Verdict>::create(&args.out)
@@ -362,6 +419,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::parse_cadence;
+
+    #[test]
+    fn windows_parse() {
+        use super::parse_window;
+        assert_eq!(parse_window("7d"), Ok(604_800));
+        assert_eq!(parse_window("48h"), Ok(172_800));
+        assert_eq!(parse_window("90m"), Ok(5_400));
+        assert_eq!(parse_window("all"), Ok(u32::MAX));
+        for bad in ["", "0d", "7", "d", "7w", "-1d", "99999999d"] {
+            assert!(parse_window(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn cadences_divide_a_day() {

@@ -11,7 +11,7 @@ use crate::setup;
 use anyhow::{Context, bail};
 use sluice_core::{AccountLabel, Role};
 use sluice_io::RejectLog;
-use sluice_sweep::features::Features;
+use sluice_sweep::features::{F, Features};
 use sluice_sweep::model::{Model, Thresholds, TrainOptions};
 use std::collections::HashMap;
 use std::io::Write;
@@ -62,6 +62,11 @@ pub struct Args {
     /// phone per account, still meet a model that knows the other evidence.
     #[arg(long)]
     no_deviceless_copy: bool,
+    /// How far back an account's features read (`7d`, `48h`, `all`); kept in the model, and
+    /// every sweep with the model reads the same window. Train on periods no longer than it:
+    /// a label says what an account did in the whole period.
+    #[arg(long, default_value = "7d", value_parser = super::sweep::parse_window)]
+    window: u32,
 }
 
 /// Reads a labels file into account id → role.
@@ -97,15 +102,33 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let roles = read_labels(&labels_path)?;
         let copies: &[bool] = if args.no_deviceless_copy { &[false] } else { &[false, true] };
         let (mut used, mut ops) = (0u64, 0u64);
+        let mut copied = false;
         for &ignore_devices in copies {
             let mut log = RejectLog::new().with_callback(|r| eprintln!("reject: {r}"));
-            let opts = SweepOptions { ignore_devices, ..SweepOptions::new(&lists, None) };
-            let Swept { accounts, out, .. } =
+            let opts =
+                SweepOptions { ignore_devices, window: Some(args.window), ..SweepOptions::new(&lists, None) };
+            let Swept { accounts, out, span_secs, .. } =
                 sweep_with(&dir.join("accounts.csv"), &dir.join("transactions.csv"), &opts, &mut log)?;
+            // A label says what an account did over the whole period; features that see only
+            // its last week then teach the model that a quiet week is an operator's.
+            if !ignore_devices && span_secs > i64::from(args.window) + 86_400 {
+                eprintln!(
+                    "warning: {} spans {:.0} days but the feature window is {:.0}: accounts active only \
+                     before the window keep their labels without their evidence (use --window all, or \
+                     train on periods no longer than the window)",
+                    dir.display(),
+                    span_secs as f64 / 86_400.0,
+                    f64::from(args.window) / 86_400.0
+                );
+            }
             log.finish()?;
             if log.total() > 0 {
                 bail!("{}: {} rows rejected; fix the input first", dir.display(), log.total());
             }
+            // Where no two accounts share a device (a feed without device ids, such as
+            // AMLSim's), the device-less copy would only repeat every row and weigh the
+            // period twice.
+            let shares_devices = out.features.iter().any(|f| f.get(F::DevicePeers) > 0.0);
             for (a, f) in accounts.iter().zip(out.features) {
                 let Some(role) = roles.get(a.account_id.as_str()) else { continue };
                 rows.push(f);
@@ -118,9 +141,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     ops += u64::from(role.is_operator());
                 }
             }
+            copied |= ignore_devices;
+            if !shares_devices {
+                break;
+            }
         }
         eprintln!("{}: {} labelled accounts, {} operators", dir.display(), thousands(used), thousands(ops));
-        let copy = if args.no_deviceless_copy { "" } else { ", and a device-less copy" };
+        let copy = if copied { ", and a device-less copy" } else { "" };
         sources.push(format!(
             "{} ({} accounts{copy}, labels {})",
             dir.display(),
@@ -136,6 +163,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         thresholds: Thresholds { review: args.review, restrict: args.restrict },
         sources,
+        window_secs: args.window,
     };
     let started = std::time::Instant::now();
     let model = Model::train(&rows, &positive, &keys, &opts)?;
