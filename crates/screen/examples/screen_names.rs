@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo run --release -p sluice-screen --example screen_names -- \
 //!     [--sdn FILE.xml.bz2] [--names FILE | --queries N] [--rounds R] [--threads 1,2] \
-//!     [--write-names FILE] [--write-list FILE] [--scores FILE]
+//!     [--write-names FILE] [--write-list FILE] [--scores FILE] [--dump FILE]
 //! ```
 //!
 //! Without `--names` it screens the benchmark's queries (`eval::bench_queries`, 2,000 by
@@ -13,7 +13,10 @@
 //! line. Each round times every thread count once, alternating; the median of the rounds is
 //! printed as `rate threads=T median=X/s rounds=...`. `--write-names` writes the names
 //! screened, `--write-list` every listed name form as CSV (`party,type,name`: one row per
-//! alias), `--scores` each name's best score (`name,score`).
+//! alias), `--scores` each name's best score (`name,score`). `--dump` writes, per name, the
+//! best score exactly (`best_uncached`, every digit) and the ten best hits of
+//! `Screener::screen` (party, alias, exact score, explanation): a change that must not move
+//! any score is checked by comparing two dumps (`sha256sum`). `--rounds 0` times nothing.
 use sluice_screen::Screener;
 use sluice_screen::eval::bench_queries;
 use std::io::Write;
@@ -103,6 +106,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             w.write_record([n.as_str(), &format!("{:.4}", s.best_uncached(n, "sanctions"))])?;
         }
         w.flush()?;
+    }
+
+    if let Some(f) = opt("--dump") {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(f)?);
+        for n in &names {
+            writeln!(w, "{n}\t{:?}", s.best_uncached(n, "sanctions"))?;
+            for h in s.screen(n, Some("sanctions"), 10) {
+                writeln!(w, "\t{}\t{}\t{:?}\t{}", h.id, h.alias, h.score(), h.explain())?;
+            }
+        }
+        w.flush()?;
+    }
+    if rounds == 0 {
+        return Ok(());
     }
 
     // Warm-up (page in the index, size the per-thread scratch), then alternate.
