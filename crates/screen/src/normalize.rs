@@ -1017,8 +1017,16 @@ pub fn unleet(s: &str) -> String {
 /// Hand-written: the phonetic crates (Soundex, Metaphone) collapse far more, so `Mining` and
 /// `Dining` or `Pier` and `Peer` would meet; this key only undoes spelling conventions.
 pub fn phonetic_key(s: &str) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
+    phonetic_key_into(s, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`phonetic_key`]'s bytes, written into `out` (emptied first), for a caller that reuses a
+/// buffer; [`phonetic_key`] is these bytes, or empty when they are not UTF-8.
+pub fn phonetic_key_into(s: &str, out: &mut Vec<u8>) {
+    out.clear();
     let b = s.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -1061,7 +1069,6 @@ pub fn phonetic_key(s: &str) -> String {
     if out.len() >= 5 && out.last() == Some(&b'i') {
         out.pop();
     }
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The consonants an abjad spelling writes: `mhmd` for both `محمد` (any_ascii `mhmd`) and

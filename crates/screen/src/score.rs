@@ -571,28 +571,41 @@ fn join_runs(
     swapped: bool,
 ) -> bool {
     let mut han_by_sound = false;
+    // The run written together and its phonetic key, in buffers kept across runs (this is
+    // tried for every unmatched token of every candidate).
+    let mut text = String::new();
+    let mut key: Vec<u8> = Vec::new();
     for i in 0..a.len() {
         if used_a[i] || a[i].text.len() < 3 {
             continue;
         }
         'start: for j in 0..b.len() {
+            // What the cheap test below needs of the run `b[j..j + len]`, kept up to date as
+            // the run grows a token at a time.
+            let (mut run_han, mut run_len, mut run_abjad, mut run_chinese) = (false, 0usize, false, true);
+            let mut grown = j;
             for len in 2..=4usize {
-                if j + len > b.len() || (j..j + len).any(|k| used_b[k]) {
-                    continue 'start;
+                let Some(run) = b.get(j..j + len) else { continue 'start };
+                for k in grown..j + len {
+                    if used_b[k] {
+                        continue 'start;
+                    }
+                    let t = &b[k];
+                    run_han |= t.han.is_some();
+                    run_len += t.text.len();
+                    run_abjad |= t.abjad;
+                    // Chinese characters may be read otherwise than their first reading
+                    // (`Changgen` is `长根`, first read `zhang gen`).
+                    run_chinese &= t.han.is_some_and(|c| !crate::korean::is_hangul(c));
                 }
-                let run = &b[j..j + len];
-                let run_han = run.iter().any(|t| t.han.is_some());
+                grown = j + len;
                 if run_han && a[i].han.is_some() {
                     continue 'start;
                 }
                 // Cheap test first: the run must start like the token and be about as long
                 // (this runs for every unmatched token of every candidate).
-                let run_len: usize = run.iter().map(|t| t.text.len()).sum();
-                let abjad = a[i].abjad || run.iter().any(|t| t.abjad);
-                // Chinese characters may be read otherwise than their first reading
-                // (`Changgen` is `长根`, first read `zhang gen`).
-                let chinese = a[i].han.is_none()
-                    && run.iter().all(|t| t.han.is_some_and(|c| !crate::korean::is_hangul(c)));
+                let abjad = a[i].abjad || run_abjad;
+                let chinese = a[i].han.is_none() && run_chinese;
                 if !abjad
                     && !chinese
                     && (run_len.abs_diff(a[i].text.len()) > 2
@@ -600,10 +613,13 @@ fn join_runs(
                 {
                     continue;
                 }
-                let text: String = run.iter().map(|t| t.text.as_str()).collect();
+                text.clear();
+                for t in run {
+                    text.push_str(&t.text);
+                }
                 let sim = if text == a[i].text || chinese && spelt_by_readings(&a[i].text, run) {
                     0.95
-                } else if phonetic_key(&text) == a[i].key {
+                } else if same_phonetic_key(&text, &mut key, &a[i].key) {
                     0.92
                 } else if abjad && skeleton(&text) == a[i].skel {
                     0.9
@@ -633,13 +649,24 @@ fn join_runs(
     han_by_sound
 }
 
+/// Whether `phonetic_key(text) == key`, the key made in `buf`.
+fn same_phonetic_key(text: &str, buf: &mut Vec<u8>, key: &str) -> bool {
+    crate::normalize::phonetic_key_into(text, buf);
+    // `phonetic_key` is empty when its bytes are not UTF-8.
+    let made: &[u8] = if std::str::from_utf8(buf).is_ok() { buf } else { b"" };
+    made == key.as_bytes()
+}
+
 /// Whether `latin` is one reading of each Chinese character of `run`, in order.
 fn spelt_by_readings(latin: &str, run: &[PToken]) -> bool {
     let Some((first, rest)) = run.split_first() else { return latin.is_empty() };
     let Some(c) = first.han else { return false };
-    crate::normalize::readings(c)
-        .iter()
-        .any(|r| latin.strip_prefix(r).is_some_and(|tail| spelt_by_readings(tail, rest)))
+    // `normalize::readings(c)` without collecting them: the pinyin reading, then the name
+    // readings.
+    use pinyin::ToPinyin;
+    let spelt = |r: &str| latin.strip_prefix(r).is_some_and(|tail| spelt_by_readings(tail, rest));
+    c.to_pinyin().is_some_and(|p| spelt(p.plain()))
+        || crate::normalize::name_readings(c).iter().any(|r| spelt(r))
 }
 
 /// The best score between any forms of two names (what a pairwise comparison reports).
