@@ -181,12 +181,17 @@ pub fn strip_labels(name: &str) -> String {
         }
     }
     let lower = s.to_lowercase();
-    if let Some(i) = lower.find(" c/o ").or_else(|| lower.find(" care of ")) {
+    // A quick look for the rare characters first: searching for a word costs more.
+    let c_o = if lower.contains('/') { lower.find(" c/o ") } else { None };
+    if let Some(i) = c_o.or_else(|| lower.find(" care of ")) {
         s.truncate(i);
     }
     // Branch and flag notes, in parentheses or after a dash or comma.
     let lower = s.to_lowercase();
     for word in [" branch", " flag)", " office"] {
+        if word == " flag)" && !lower.contains(')') {
+            continue;
+        }
         if let Some(end) = lower.find(word) {
             let open = lower[..end].rfind(['(', ',']).or_else(|| lower[..end].rfind(" - "));
             if let Some(start) = open {
@@ -204,6 +209,10 @@ pub fn strip_labels(name: &str) -> String {
 }
 
 fn split_ex_name(s: &str) -> (String, Option<String>) {
+    // Every pattern opens a parenthesis.
+    if !s.contains('(') {
+        return (s.to_string(), None);
+    }
     let lower = s.to_lowercase();
     for pat in ["(ex-", "(ex ", "(f/k/a ", "(fka ", "(formerly "] {
         if let Some(i) = lower.find(pat) {
@@ -470,7 +479,8 @@ pub fn tokenize(s: &str) -> Vec<RawToken> {
         }
     };
     // Italian `F.lli` (fratelli) would otherwise split into `f` and `lli`.
-    let s = s.replace("f.lli", "fratelli");
+    let s: std::borrow::Cow<'_, str> =
+        if s.contains("f.lli") { s.replace("f.lli", "fratelli").into() } else { s.into() };
     let mut after_hyphen = false;
     for c in s.chars() {
         if c.is_ascii_alphanumeric() {
@@ -520,7 +530,13 @@ pub fn tokenize(s: &str) -> Vec<RawToken> {
 
 /// `n k bansal` → `nk bansal`, `s a de c v` → `sa de cv`: initials and dotted legal forms are
 /// written with and without dots and spaces.
-fn join_single_letters(tokens: Vec<RawToken>) -> Vec<RawToken> {
+fn join_single_letters(mut tokens: Vec<RawToken>) -> Vec<RawToken> {
+    let single =
+        |t: &RawToken| t.han.is_none() && t.text.len() == 1 && t.text.as_bytes()[0].is_ascii_alphabetic();
+    // Nothing to join: most names.
+    if !tokens.windows(2).any(|w| single(&w[0]) && single(&w[1])) {
+        return tokens;
+    }
     let mut out: Vec<RawToken> = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
@@ -535,7 +551,7 @@ fn join_single_letters(tokens: Vec<RawToken>) -> Vec<RawToken> {
             out.push(RawToken { text, ..RawToken::default() });
             i = j;
         } else {
-            out.push(tokens[i].clone());
+            out.push(std::mem::take(&mut tokens[i]));
             i += 1;
         }
     }
