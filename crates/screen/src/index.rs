@@ -45,7 +45,22 @@ struct StrMap {
 
 impl StrMap {
     fn from_map(m: FastMap<CompactString, Vec<u32>>) -> StrMap {
-        let mut out = StrMap { table: HashTable::with_capacity(m.len()), ..StrMap::default() };
+        StrMap::from_lists(m.len(), m)
+    }
+
+    /// From a map with one id per key.
+    fn from_ids(m: FastMap<CompactString, u32>) -> StrMap {
+        StrMap::from_lists(
+            m.len(),
+            m.into_iter().map(|(k, v)| (k, smallvec::SmallVec::<[u32; 1]>::from_buf([v]))),
+        )
+    }
+
+    fn from_lists<V: std::ops::Deref<Target = [u32]>>(
+        n: usize,
+        m: impl IntoIterator<Item = (CompactString, V)>,
+    ) -> StrMap {
+        let mut out = StrMap { table: HashTable::with_capacity(n), ..StrMap::default() };
         for (k, v) in m {
             let slot = StrSlot {
                 hash: hash(&k),
@@ -258,7 +273,7 @@ const FUZZY_NEW: usize = 100;
 impl ListIndex {
     /// Builds the index from parties and their aliases (already prepared forms).
     pub fn build(parties: Vec<Party>, aliases: Vec<(u32, CompactString)>, forms: Vec<NameForm>) -> ListIndex {
-        let mut vocab: FastMap<CompactString, Vec<u32>> = FastMap::default();
+        let mut vocab: FastMap<CompactString, u32> = FastMap::default();
         let mut postings: Vec<Vec<u32>> = Vec::new();
         let mut by_key: FastMap<CompactString, Vec<u32>> = FastMap::default();
         let mut by_deletion: FastMap<u64, Vec<u32>> = FastMap::default();
@@ -269,7 +284,7 @@ impl ListIndex {
             let f = f as u32;
             for t in &form.form.tokens {
                 let n = postings.len() as u32;
-                let tid = *vocab.entry(t.text.clone()).or_insert_with(|| vec![n]).first().unwrap_or(&n);
+                let tid = *vocab.entry(t.text.clone()).or_insert(n);
                 if tid == n {
                     postings.push(Vec::new());
                     by_key.entry(t.key.clone()).or_default().push(tid);
@@ -312,7 +327,7 @@ impl ListIndex {
             parties,
             aliases,
             forms,
-            vocab: StrMap::from_map(vocab),
+            vocab: StrMap::from_ids(vocab),
             toks,
             pool,
             by_key: StrMap::from_map(by_key),
