@@ -5,34 +5,57 @@
 //! ```sh
 //! cargo run --release -p sluice-screen --example screen_names -- \
 //!     [--sdn FILE.xml.bz2] [--names FILE | --queries N] [--rounds R] [--threads 1,2] \
-//!     [--write-names FILE] [--write-list FILE] [--scores FILE]
+//!     [--write-names FILE] [--write-list FILE] [--scores FILE] [--dump FILE]
 //! ```
 //!
 //! Without `--names` it screens the benchmark's queries (`eval::bench_queries`, 2,000 by
 //! default: half disguised listed aliases, half ordinary names); `--names` reads one name a
 //! line. Each round times every thread count once, alternating; the median of the rounds is
-//! printed as `rate threads=T median=X/s rounds=...`. `--write-names` writes the names
+//! printed as `rate threads=T median=X/s rounds=...`, and the screenings per CPU-second of
+//! the screening threads as `cpu_rate threads=T median=X/cpu-s` (steadier than wall time on
+//! a busy machine). `--write-names` writes the names
 //! screened, `--write-list` every listed name form as CSV (`party,type,name`: one row per
-//! alias), `--scores` each name's best score (`name,score`).
+//! alias), `--scores` each name's best score (`name,score`). `--dump` writes, per name, the
+//! best score exactly (`best_uncached`, every digit) and the ten best hits of
+//! `Screener::screen` (party, alias, exact score, explanation): a change that must not move
+//! any score is checked by comparing two dumps (`sha256sum`). `--rounds 0` times nothing.
 use sluice_screen::Screener;
 use sluice_screen::eval::bench_queries;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Screens `names` on `threads` threads; returns the seconds taken and the scores' sum (so
-/// nothing is optimised away).
-fn time(s: &Screener, names: &[String], threads: usize) -> (f64, f64) {
+/// The CPU time this thread has run, in seconds (Linux's `/proc/thread-self/schedstat`; 0
+/// elsewhere).
+fn thread_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<f64>().ok()))
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
+/// Screens `names` on `threads` threads; returns the seconds taken, the CPU seconds the
+/// threads ran, and the scores' sum (so nothing is optimised away).
+fn time(s: &Screener, names: &[String], threads: usize) -> (f64, f64, f64) {
     let t = Instant::now();
     let chunk = names.len().div_ceil(threads.max(1)).max(1);
-    let sum = std::thread::scope(|sc| {
+    let (cpu, sum) = std::thread::scope(|sc| {
         let handles: Vec<_> = names
             .chunks(chunk)
-            .map(|part| sc.spawn(move || part.iter().map(|q| s.best_uncached(q, "sanctions")).sum::<f64>()))
+            .map(|part| {
+                sc.spawn(move || {
+                    let c = thread_cpu();
+                    let sum = part.iter().map(|q| s.best_uncached(q, "sanctions")).sum::<f64>();
+                    (thread_cpu() - c, sum)
+                })
+            })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(f64::NAN)).sum::<f64>()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or((f64::NAN, f64::NAN)))
+            .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
     });
-    (t.elapsed().as_secs_f64(), sum)
+    (t.elapsed().as_secs_f64(), cpu, sum)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -105,21 +128,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         w.flush()?;
     }
 
+    if let Some(f) = opt("--dump") {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(f)?);
+        for n in &names {
+            writeln!(w, "{n}\t{:?}", s.best_uncached(n, "sanctions"))?;
+            for h in s.screen(n, Some("sanctions"), 10) {
+                writeln!(w, "\t{}\t{}\t{:?}\t{}", h.id, h.alias, h.score(), h.explain())?;
+            }
+        }
+        w.flush()?;
+    }
+    if rounds == 0 {
+        return Ok(());
+    }
+
     // Warm-up (page in the index, size the per-thread scratch), then alternate.
     let _ = time(&s, &names, threads.iter().copied().max().unwrap_or(1));
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); threads.len()];
+    let mut cpu_rates: Vec<Vec<f64>> = vec![Vec::new(); threads.len()];
     for _ in 0..rounds {
         for (i, &th) in threads.iter().enumerate() {
-            let (dt, sum) = time(&s, &names, th);
+            let (dt, cpu, sum) = time(&s, &names, th);
             std::hint::black_box(sum);
             if let Some(r) = rates.get_mut(i) {
                 r.push(names.len() as f64 / dt);
+            }
+            if let Some(r) = cpu_rates.get_mut(i) {
+                r.push(names.len() as f64 / cpu);
             }
         }
     }
     for (th, r) in threads.iter().zip(rates) {
         let all: Vec<String> = r.iter().map(|x| format!("{x:.0}")).collect();
         println!("rate threads={th} median={:.0}/s rounds={}", median(r), all.join(","));
+    }
+    // Screenings per second of CPU time the screening threads ran: what a busy machine's
+    // time-sharing does not change, for comparing two builds on one (cache sharing still
+    // does).
+    for (th, r) in threads.iter().zip(cpu_rates) {
+        println!("cpu_rate threads={th} median={:.0}/cpu-s", median(r));
     }
     println!("names={}", names.len());
     Ok(())

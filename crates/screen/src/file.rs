@@ -244,13 +244,7 @@ fn read_lists(r: &mut R<'_>) -> Option<Screener> {
                 };
                 tokens.push(PToken::new(&t));
             }
-            let form = PName {
-                tokens,
-                legal_countries,
-                has_legal: flags & 2 != 0,
-                reduced: flags & 1 != 0,
-                compact,
-            };
+            let form = PName::from_tokens(tokens, legal_countries, flags & 2 != 0, flags & 1 != 0, compact);
             forms.push(NameForm { party, alias, form });
         }
         lists.push((name, ListIndex::build(parties, aliases, forms)));

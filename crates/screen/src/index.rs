@@ -13,10 +13,145 @@
 use crate::party::PartyInfo;
 use crate::score::{PName, PToken, PairScore, score_only, score_pair};
 use compact_str::CompactString;
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashTable};
 use std::cell::RefCell;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// A slot of [`StrMap`]: the key's XXH3, its place in the key bytes, and its values' place
+/// in the value pool (a single value is kept in `start` itself, saving a memory access).
+#[derive(Clone, Copy, Debug)]
+struct StrSlot {
+    hash: u64,
+    key: u32,
+    key_len: u32,
+    start: u32,
+    len: u32,
+}
+
+/// A map from a string to a list of ids, built once and then only read.
+///
+/// Hand-rolled on hashbrown's `HashTable` rather than a `HashMap<CompactString, Vec<u32>>`:
+/// a look-up is one table probe and, for the usual single id, nothing more (a `HashMap`
+/// probe is followed by the key's and the `Vec`'s heap blocks, cache misses that made up
+/// much of a search's time); and the hash is the key's XXH3, which the search computes
+/// once per string and uses for every map (the deletion map is keyed by it too).
+#[derive(Debug, Default)]
+struct StrMap {
+    table: HashTable<StrSlot>,
+    keys: Vec<u8>,
+    vals: Vec<u32>,
+}
+
+impl StrMap {
+    fn from_map(m: FastMap<CompactString, Vec<u32>>) -> StrMap {
+        StrMap::from_lists(m.len(), m)
+    }
+
+    /// From a map with one id per key.
+    fn from_ids(m: FastMap<CompactString, u32>) -> StrMap {
+        StrMap::from_lists(
+            m.len(),
+            m.into_iter().map(|(k, v)| (k, smallvec::SmallVec::<[u32; 1]>::from_buf([v]))),
+        )
+    }
+
+    fn from_lists<V: std::ops::Deref<Target = [u32]>>(
+        n: usize,
+        m: impl IntoIterator<Item = (CompactString, V)>,
+    ) -> StrMap {
+        let mut out = StrMap { table: HashTable::with_capacity(n), ..StrMap::default() };
+        for (k, v) in m {
+            let slot = StrSlot {
+                hash: hash(&k),
+                key: out.keys.len() as u32,
+                key_len: k.len() as u32,
+                start: if v.len() == 1 { v[0] } else { out.vals.len() as u32 },
+                len: v.len() as u32,
+            };
+            out.keys.extend_from_slice(k.as_bytes());
+            if v.len() != 1 {
+                out.vals.extend_from_slice(&v);
+            }
+            out.table.insert_unique(slot.hash, slot, |s| s.hash);
+        }
+        out
+    }
+
+    fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// The ids of `key`, whose XXH3 is `h`.
+    fn get_h(&self, h: u64, key: &[u8]) -> &[u32] {
+        let found = self.table.find(h, |s| {
+            s.hash == h
+                && s.key_len as usize == key.len()
+                && self.keys.get(s.key as usize..(s.key + s.key_len) as usize) == Some(key)
+        });
+        match found {
+            Some(s) if s.len == 1 => std::slice::from_ref(&s.start),
+            Some(s) => self.vals.get(s.start as usize..(s.start + s.len) as usize).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
+    fn get(&self, key: &str) -> &[u32] {
+        self.get_h(hash(key), key.as_bytes())
+    }
+}
+
+/// A slot of [`HashMultiMap`]: a 64-bit key and its values as in [`StrSlot`].
+#[derive(Clone, Copy, Debug)]
+struct U64Slot {
+    key: u64,
+    start: u32,
+    len: u32,
+}
+
+/// The deletion map: XXH3 of a deletion key to token ids, as [`StrMap`] (and for the same
+/// reason: 169,000 keys for the SDN list, 143,000 of them with a single id, probed some 18
+/// times per query).
+#[derive(Debug, Default)]
+struct HashMultiMap {
+    table: HashTable<U64Slot>,
+    vals: Vec<u32>,
+}
+
+impl HashMultiMap {
+    fn from_map(m: FastMap<u64, Vec<u32>>) -> HashMultiMap {
+        let mut out = HashMultiMap { table: HashTable::with_capacity(m.len()), vals: Vec::new() };
+        for (k, v) in m {
+            let slot = U64Slot {
+                key: k,
+                start: if v.len() == 1 { v[0] } else { out.vals.len() as u32 },
+                len: v.len() as u32,
+            };
+            if v.len() != 1 {
+                out.vals.extend_from_slice(&v);
+            }
+            out.table.insert_unique(k, slot, |s| s.key);
+        }
+        out
+    }
+
+    fn get(&self, h: u64) -> &[u32] {
+        match self.table.find(h, |s| s.key == h) {
+            Some(s) if s.len == 1 => std::slice::from_ref(&s.start),
+            Some(s) => self.vals.get(s.start as usize..(s.start + s.len) as usize).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+}
+
+/// A vocabulary token's postings (its name forms, a span of [`ListIndex`]'s pool) and
+/// weight, side by side so that a token costs one memory access.
+#[derive(Clone, Copy, Debug)]
+struct TokInfo {
+    start: u32,
+    len: u32,
+    idf: f32,
+}
 
 /// An entry of a list as the screener knows it: a party and its names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,16 +186,17 @@ pub struct ListIndex {
     pub aliases: Vec<(u32, CompactString)>,
     /// Every name form.
     pub forms: Vec<NameForm>,
-    vocab: FastMap<CompactString, u32>,
-    postings: Vec<Vec<u32>>,
-    by_key: FastMap<CompactString, Vec<u32>>,
-    by_deletion: FastMap<u64, Vec<u32>>,
-    by_skeleton: FastMap<CompactString, Vec<u32>>,
-    by_compact: FastMap<CompactString, Vec<u32>>,
+    vocab: StrMap,
+    /// Per vocabulary token: its postings in `pool` and its weight.
+    toks: Vec<TokInfo>,
+    pool: Vec<u32>,
+    by_key: StrMap,
+    by_deletion: HashMultiMap,
+    by_skeleton: StrMap,
+    by_compact: StrMap,
     /// Hangul syllables of the vocabulary by their Korean key and by their surname
     /// spellings (`=lee`): what a Latin query token meets them by.
-    by_korean: FastMap<CompactString, Vec<u32>>,
-    idf: Vec<f32>,
+    by_korean: StrMap,
 }
 
 /// How many candidates are scored in full.
@@ -74,16 +210,30 @@ fn hash(s: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(s.as_bytes())
 }
 
-fn deletions(key: &str, mut f: impl FnMut(u64)) {
+/// Calls `f` with every key one letter shorter than `key` (ASCII keys of 4 letters or more)
+/// and its hash.
+fn deletions(key: &str, mut f: impl FnMut(&[u8], u64)) {
     if key.len() < 4 || !key.is_ascii() {
         return;
     }
-    let mut buf = String::with_capacity(key.len());
-    for i in 0..key.len() {
-        buf.clear();
-        buf.push_str(&key[..i]);
-        buf.push_str(&key[i + 1..]);
-        f(hash(&buf));
+    let b = key.as_bytes();
+    // On the stack for the usual key; a long one goes to the heap.
+    let mut stack = [0u8; 48];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if b.len() <= stack.len() {
+        &mut stack[..b.len() - 1]
+    } else {
+        heap.resize(b.len() - 1, 0);
+        &mut heap
+    };
+    // `buf` holds `key` without its letter `i`: start without the first, then put letter
+    // `i - 1` back where letter `i` was dropped.
+    buf.copy_from_slice(&b[1..]);
+    for i in 0..b.len() {
+        if i > 0 {
+            buf[i - 1] = b[i - 1];
+        }
+        f(buf, xxhash_rust::xxh3::xxh3_64(buf));
     }
 }
 
@@ -102,8 +252,14 @@ pub struct ListHit {
 struct Scratch {
     acc: Vec<f32>,
     touched: Vec<u32>,
-    tids: Vec<u32>,
+    /// One token's candidates, before they are appended to `tids`.
+    exact: Vec<u32>,
     fuzzy: Vec<u32>,
+    /// Every token's candidates, one after another, and per token: (document frequency of
+    /// its exact candidates, its exact candidates' end in `tids`, its fuzzy ones' end).
+    tids: Vec<u32>,
+    per_token: Vec<(usize, usize, usize, usize)>,
+    cands: Vec<(f32, u32)>,
 }
 
 thread_local! {
@@ -117,45 +273,69 @@ const FUZZY_NEW: usize = 100;
 impl ListIndex {
     /// Builds the index from parties and their aliases (already prepared forms).
     pub fn build(parties: Vec<Party>, aliases: Vec<(u32, CompactString)>, forms: Vec<NameForm>) -> ListIndex {
-        let mut ix = ListIndex { parties, aliases, forms, ..ListIndex::default() };
-        for (f, form) in ix.forms.iter().enumerate() {
+        let mut vocab: FastMap<CompactString, u32> = FastMap::default();
+        let mut postings: Vec<Vec<u32>> = Vec::new();
+        let mut by_key: FastMap<CompactString, Vec<u32>> = FastMap::default();
+        let mut by_deletion: FastMap<u64, Vec<u32>> = FastMap::default();
+        let mut by_skeleton: FastMap<CompactString, Vec<u32>> = FastMap::default();
+        let mut by_compact: FastMap<CompactString, Vec<u32>> = FastMap::default();
+        let mut by_korean: FastMap<CompactString, Vec<u32>> = FastMap::default();
+        for (f, form) in forms.iter().enumerate() {
             let f = f as u32;
             for t in &form.form.tokens {
-                let n = ix.vocab.len() as u32;
-                let tid = *ix.vocab.entry(t.text.clone()).or_insert(n);
+                let n = postings.len() as u32;
+                let tid = *vocab.entry(t.text.clone()).or_insert(n);
                 if tid == n {
-                    ix.postings.push(Vec::new());
-                    ix.by_key.entry(t.key.clone()).or_default().push(tid);
-                    deletions(&t.key, |h| ix.by_deletion.entry(h).or_default().push(tid));
+                    postings.push(Vec::new());
+                    by_key.entry(t.key.clone()).or_default().push(tid);
+                    deletions(&t.key, |_, h| by_deletion.entry(h).or_default().push(tid));
                     if !t.skel.is_empty() {
-                        ix.by_skeleton.entry(t.skel.clone()).or_default().push(tid);
+                        by_skeleton.entry(t.skel.clone()).or_default().push(tid);
                     }
                     if let Some(c) = t.han.filter(|&c| crate::korean::is_hangul(c)) {
                         if let Some(k) = crate::korean::key_of_syllable(c) {
-                            ix.by_korean.entry(CompactString::new(k)).or_default().push(tid);
+                            by_korean.entry(CompactString::new(k)).or_default().push(tid);
                         }
                         for sp in crate::korean::surname_spellings(c) {
-                            ix.by_korean.entry(CompactString::new(format!("={sp}"))).or_default().push(tid);
+                            by_korean.entry(CompactString::new(format!("={sp}"))).or_default().push(tid);
                         }
                     }
                 }
-                if let Some(p) = ix.postings.get_mut(tid as usize)
+                if let Some(p) = postings.get_mut(tid as usize)
                     && p.last() != Some(&f)
                 {
                     p.push(f);
                 }
             }
             if form.form.compact.len() >= 4 {
-                ix.by_compact.entry(form.form.compact.clone()).or_default().push(f);
+                by_compact.entry(form.form.compact.clone()).or_default().push(f);
             }
         }
-        let n = ix.forms.len().max(1) as f32;
-        ix.idf = ix.postings.iter().map(|p| (n / p.len().max(1) as f32).ln().max(0.1)).collect();
-        for v in ix.by_deletion.values_mut() {
+        let n = forms.len().max(1) as f32;
+        let mut toks = Vec::with_capacity(postings.len());
+        let mut pool = Vec::with_capacity(postings.iter().map(Vec::len).sum());
+        for p in &postings {
+            let idf = (n / p.len().max(1) as f32).ln().max(0.1);
+            toks.push(TokInfo { start: pool.len() as u32, len: p.len() as u32, idf });
+            pool.extend_from_slice(p);
+        }
+        for v in by_deletion.values_mut() {
             v.sort_unstable();
             v.dedup();
         }
-        ix
+        ListIndex {
+            parties,
+            aliases,
+            forms,
+            vocab: StrMap::from_ids(vocab),
+            toks,
+            pool,
+            by_key: StrMap::from_map(by_key),
+            by_deletion: HashMultiMap::from_map(by_deletion),
+            by_skeleton: StrMap::from_map(by_skeleton),
+            by_compact: StrMap::from_map(by_compact),
+            by_korean: StrMap::from_map(by_korean),
+        }
     }
 
     /// Number of name forms.
@@ -173,59 +353,48 @@ impl ListIndex {
     fn token_candidates(&self, t: &PToken, exact: &mut Vec<u32>, fuzzy: &mut Vec<u32>) {
         exact.clear();
         fuzzy.clear();
-        if let Some(&tid) = self.vocab.get(t.text.as_str()) {
-            exact.push(tid);
-        }
-        if let Some(v) = self.by_key.get(t.key.as_str()) {
-            exact.extend_from_slice(v);
-        }
-        if let Some(v) = self.by_deletion.get(&hash(&t.key)) {
-            fuzzy.extend_from_slice(v);
-        }
+        exact.extend_from_slice(self.vocab.get(&t.text));
+        let key_hash = hash(&t.key);
+        exact.extend_from_slice(self.by_key.get_h(key_hash, t.key.as_bytes()));
+        fuzzy.extend_from_slice(self.by_deletion.get(key_hash));
         // Substitutions meet in the deletion index; a query with one letter too many meets
         // the list word itself.
-        deletions(&t.key, |h| {
-            if let Some(v) = self.by_deletion.get(&h) {
-                fuzzy.extend_from_slice(v);
-            }
+        deletions(&t.key, |del, h| {
+            fuzzy.extend_from_slice(self.by_deletion.get(h));
+            fuzzy.extend_from_slice(self.by_key.get_h(h, del));
         });
-        if t.key.len() >= 4 && t.key.is_ascii() {
-            let mut buf = String::with_capacity(t.key.len());
-            for i in 0..t.key.len() {
-                buf.clear();
-                buf.push_str(&t.key[..i]);
-                buf.push_str(&t.key[i + 1..]);
-                if let Some(v) = self.by_key.get(buf.as_str()) {
-                    fuzzy.extend_from_slice(v);
-                }
-            }
-        }
-        if (t.abjad || t.skel.len() >= 3)
-            && let Some(v) = self.by_skeleton.get(t.skel.as_str())
-        {
-            fuzzy.extend_from_slice(v);
+        if t.abjad || t.skel.len() >= 3 {
+            fuzzy.extend_from_slice(self.by_skeleton.get(&t.skel));
         }
         // Korean: a Hangul syllable meets the Latin spellings of it; a Latin syllable meets
         // the Hangul syllables it spells.
         if let Some(c) = t.han.filter(|&c| crate::korean::is_hangul(c)) {
             for sp in crate::korean::spellings(c) {
-                if let Some(&tid) = self.vocab.get(sp.as_str()) {
-                    exact.push(tid);
-                }
+                exact.extend_from_slice(self.vocab.get(&sp));
             }
         } else if let Some(c) = t.han {
             // A Chinese character's other readings (`长`: `chang` as well as `zhang`).
             for &r in crate::normalize::name_readings(c) {
-                if let Some(&tid) = self.vocab.get(r) {
-                    exact.push(tid);
-                }
+                exact.extend_from_slice(self.vocab.get(r));
             }
-        } else if t.han.is_none() && !self.by_korean.is_empty() {
-            for k in crate::korean::key_of_latin(&t.text).into_iter().chain([format!("={}", t.text)]) {
-                if let Some(v) = self.by_korean.get(k.as_str()) {
-                    exact.extend_from_slice(v);
-                }
+        } else if !self.by_korean.is_empty() {
+            let mut buf = [0u8; 16];
+            if let Some(k) = crate::korean::key_of_latin_in(&t.text, &mut buf) {
+                exact.extend_from_slice(self.by_korean.get_h(xxhash_rust::xxh3::xxh3_64(k), k));
             }
+            // `=lee`: the surname spellings.
+            let mut eq = [0u8; 24];
+            let mut long = Vec::new();
+            let k: &[u8] = if t.text.len() < eq.len() {
+                eq[0] = b'=';
+                eq[1..=t.text.len()].copy_from_slice(t.text.as_bytes());
+                &eq[..=t.text.len()]
+            } else {
+                long.push(b'=');
+                long.extend_from_slice(t.text.as_bytes());
+                &long
+            };
+            exact.extend_from_slice(self.by_korean.get_h(xxhash_rust::xxh3::xxh3_64(k), k));
         }
         exact.sort_unstable();
         exact.dedup();
@@ -235,7 +404,7 @@ impl ListIndex {
     }
 
     fn df(&self, tids: &[u32]) -> usize {
-        tids.iter().filter_map(|&x| self.postings.get(x as usize)).map(Vec::len).sum()
+        tids.iter().filter_map(|&x| self.toks.get(x as usize)).map(|t| t.len as usize).sum()
     }
 
     /// The best-scoring name forms for the query's forms, best first, at most `limit`, with
@@ -253,79 +422,19 @@ impl ListIndex {
 
     /// The best score of the query's forms (no explanation built).
     pub fn best_score(&self, query: &[PName]) -> f64 {
-        self.rank(query, true).first().map_or(0.0, |b| b.0)
+        let mut best: Option<f64> = None;
+        self.rank_into(query, true, |s, _, _| {
+            if best.is_none_or(|b| s.total_cmp(&b).is_gt()) {
+                best = Some(s);
+            }
+        });
+        best.unwrap_or(0.0)
     }
 
     /// Candidates scored in full, best first, one per party: (score, form, query form).
-    /// With `first_exact`, scoring stops at the first score of 1.0 (scores are at most 1.0,
-    /// so the best score is the same; the list of hits is not complete).
     fn rank(&self, query: &[PName], first_exact: bool) -> Vec<(f64, u32, usize)> {
         let mut scored: Vec<(f64, u32, usize)> = Vec::new();
-        SCRATCH.with(|scratch| {
-            let mut guard = scratch.borrow_mut();
-            let sc = &mut *guard;
-            if sc.acc.len() < self.forms.len() {
-                sc.acc.resize(self.forms.len(), 0.0);
-            }
-            for (qi, q) in query.iter().enumerate() {
-                // Rare tokens first, so common ones only reinforce.
-                let mut per_token: Vec<(usize, Vec<u32>, Vec<u32>)> = Vec::with_capacity(q.tokens.len());
-                for t in &q.tokens {
-                    let (mut e, mut f) = (std::mem::take(&mut sc.tids), std::mem::take(&mut sc.fuzzy));
-                    self.token_candidates(t, &mut e, &mut f);
-                    per_token.push((self.df(&e), e.clone(), f.clone()));
-                    sc.tids = e;
-                    sc.fuzzy = f;
-                }
-                per_token.sort_by_key(|p| p.0);
-                for (df, exact, fuzzy) in &per_token {
-                    let add_new = *df <= COMMON || sc.touched.is_empty();
-                    self.accumulate(exact, add_new, sc);
-                    let fuzzy_new = add_new && (exact.is_empty() || self.df(fuzzy) <= FUZZY_NEW);
-                    self.accumulate(fuzzy, fuzzy_new, sc);
-                }
-                if let Some(v) = self.by_compact.get(q.compact.as_str()) {
-                    for &f in v {
-                        if let Some(a) = sc.acc.get_mut(f as usize) {
-                            if *a == 0.0 {
-                                sc.touched.push(f);
-                            }
-                            *a += 100.0;
-                        }
-                    }
-                }
-                let mut cands: Vec<(f32, u32)> =
-                    sc.touched.iter().map(|&f| (sc.acc.get(f as usize).copied().unwrap_or(0.0), f)).collect();
-                for &f in &sc.touched {
-                    if let Some(a) = sc.acc.get_mut(f as usize) {
-                        *a = 0.0;
-                    }
-                }
-                sc.touched.clear();
-                if cands.len() > SHORTLIST {
-                    cands.select_nth_unstable_by(SHORTLIST, |a, b| b.0.total_cmp(&a.0));
-                    cands.truncate(SHORTLIST);
-                }
-                // Likeliest first, so that an exact match ends the search early.
-                cands.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                let mut exact = false;
-                for (_, f) in cands {
-                    if let Some(form) = self.forms.get(f as usize) {
-                        let s = score_only(q, &form.form);
-                        if s > 0.0 {
-                            scored.push((s, f, qi));
-                        }
-                        if first_exact && s >= 1.0 {
-                            exact = true;
-                            break;
-                        }
-                    }
-                }
-                if exact {
-                    break;
-                }
-            }
-        });
+        self.rank_into(query, first_exact, |s, f, qi| scored.push((s, f, qi)));
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut seen: Vec<u32> = Vec::new();
         scored.retain(|h| {
@@ -340,10 +449,107 @@ impl ListIndex {
         scored
     }
 
+    /// Scores the shortlisted candidates of every query form and hands each score above 0
+    /// to `out` (score, form, query form). With `first_exact`, scoring stops at the first
+    /// score of 1.0 (scores are at most 1.0, so the best score is the same; the list of hits
+    /// is not complete).
+    fn rank_into(&self, query: &[PName], first_exact: bool, mut out: impl FnMut(f64, u32, usize)) {
+        SCRATCH.with(|scratch| {
+            let mut guard = scratch.borrow_mut();
+            let sc = &mut *guard;
+            if sc.acc.len() < self.forms.len() {
+                sc.acc.resize(self.forms.len(), 0.0);
+            }
+            for (qi, q) in query.iter().enumerate() {
+                // Rare tokens first, so common ones only reinforce.
+                sc.tids.clear();
+                sc.per_token.clear();
+                for t in &q.tokens {
+                    self.token_candidates(t, &mut sc.exact, &mut sc.fuzzy);
+                    let start = sc.tids.len();
+                    sc.tids.extend_from_slice(&sc.exact);
+                    let exact_end = sc.tids.len();
+                    sc.tids.extend_from_slice(&sc.fuzzy);
+                    sc.per_token.push((self.df(&sc.exact), start, exact_end, sc.tids.len()));
+                }
+                // Stable, as the order of equally common tokens decides which candidates a
+                // common token may add.
+                sc.per_token.sort_by_key(|p| p.0);
+                let tids = std::mem::take(&mut sc.tids);
+                let per_token = std::mem::take(&mut sc.per_token);
+                for &(df, start, exact_end, end) in &per_token {
+                    let exact = tids.get(start..exact_end).unwrap_or(&[]);
+                    let fuzzy = tids.get(exact_end..end).unwrap_or(&[]);
+                    let add_new = df <= COMMON || sc.touched.is_empty();
+                    self.accumulate(exact, add_new, sc);
+                    let fuzzy_new = add_new && (exact.is_empty() || self.df(fuzzy) <= FUZZY_NEW);
+                    self.accumulate(fuzzy, fuzzy_new, sc);
+                }
+                sc.tids = tids;
+                sc.per_token = per_token;
+                for &f in self.by_compact.get(&q.compact) {
+                    if let Some(a) = sc.acc.get_mut(f as usize) {
+                        if *a == 0.0 {
+                            sc.touched.push(f);
+                        }
+                        *a += 100.0;
+                    }
+                }
+                sc.cands.clear();
+                for &f in &sc.touched {
+                    if let Some(a) = sc.acc.get_mut(f as usize) {
+                        sc.cands.push((*a, f));
+                        *a = 0.0;
+                    }
+                }
+                sc.touched.clear();
+                let cands = &mut sc.cands;
+                if cands.len() > SHORTLIST {
+                    cands.select_nth_unstable_by(SHORTLIST, |a, b| b.0.total_cmp(&a.0));
+                    cands.truncate(SHORTLIST);
+                }
+                // Likeliest first, so that an exact match ends the search early.
+                cands.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                // Read every candidate's name form, then every token of them, before scoring
+                // any: scoring was mostly waiting for these reads, one cache miss after
+                // another, and issued together they overlap.
+                let mut touch = 0usize;
+                for &(_, f) in cands.iter() {
+                    touch ^= self.forms.get(f as usize).map_or(0, |form| form.form.tokens.len());
+                }
+                for &(_, f) in cands.iter() {
+                    if let Some(form) = self.forms.get(f as usize) {
+                        for t in &form.form.tokens {
+                            touch ^= t.text.len() ^ t.key.len() ^ t.hashes[2] as usize;
+                        }
+                    }
+                }
+                std::hint::black_box(touch);
+                let mut exact = false;
+                for &(_, f) in cands.iter() {
+                    if let Some(form) = self.forms.get(f as usize) {
+                        let s = score_only(q, &form.form);
+                        if s > 0.0 {
+                            out(s, f, qi);
+                        }
+                        if first_exact && s >= 1.0 {
+                            exact = true;
+                            break;
+                        }
+                    }
+                }
+                if exact {
+                    break;
+                }
+            }
+        });
+    }
+
     fn accumulate(&self, tids: &[u32], add_new: bool, sc: &mut Scratch) {
         for &tid in tids {
-            let w = self.idf.get(tid as usize).copied().unwrap_or(0.1);
-            for &f in self.postings.get(tid as usize).map_or(&[][..], Vec::as_slice) {
+            let Some(tok) = self.toks.get(tid as usize) else { continue };
+            let w = tok.idf;
+            for &f in self.pool.get(tok.start as usize..(tok.start + tok.len) as usize).unwrap_or(&[]) {
                 if let Some(a) = sc.acc.get_mut(f as usize) {
                     if *a == 0.0 {
                         if !add_new {

@@ -256,6 +256,23 @@ fn take<'a>(s: &'a str, table: &[(&str, &'static str)]) -> Option<(&'static str,
 /// The key of a Latin spelling of one syllable (`jeong`, `jung`, `chung` → `cong`), or
 /// `None` when it is not one syllable.
 pub fn key_of_latin(s: &str) -> Option<String> {
+    let (ini, vow, fin) = latin_key_parts(s)?;
+    Some(format!("{ini}{vow}{fin}"))
+}
+
+/// [`key_of_latin`] written into `buf` (the search's inner loop: no allocation).
+pub fn key_of_latin_in<'b>(s: &str, buf: &'b mut [u8; 16]) -> Option<&'b [u8]> {
+    let (ini, vow, fin) = latin_key_parts(s)?;
+    let mut n = 0;
+    for part in [ini, vow, fin] {
+        buf.get_mut(n..n + part.len())?.copy_from_slice(part.as_bytes());
+        n += part.len();
+    }
+    buf.get(..n)
+}
+
+/// The initial's, vowel's and final's keys of a Latin spelling of one syllable.
+fn latin_key_parts(s: &str) -> Option<(&'static str, &'static str, &'static str)> {
     if s.is_empty() || s.len() > 7 || !s.bytes().all(|b| b.is_ascii_lowercase()) {
         return None;
     }
@@ -264,7 +281,7 @@ pub fn key_of_latin(s: &str) -> Option<String> {
     // `Oh`, `Ahn`, `Sohn`, `Uhm`: an `h` after the vowel is silent.
     let rest = rest.strip_prefix('h').unwrap_or(rest);
     let (fin, rest) = if rest.is_empty() { ("", rest) } else { take(rest, LATIN_FINALS)? };
-    rest.is_empty().then(|| format!("{ini}{vow}{fin}"))
+    rest.is_empty().then_some((ini, vow, fin))
 }
 
 /// The spellings families use for a syllable that is a common surname (empty otherwise).

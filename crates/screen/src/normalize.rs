@@ -142,7 +142,8 @@ pub fn variants(name: &str) -> Vec<(String, bool)> {
         let close = main[i..].find(')').map(|j| i + j);
         let inner = &main[i + 1..close.unwrap_or(main.len())];
         // `(Thailand)`, `(UK)`: a foreign subsidiary, not a note to drop.
-        let country = inner.split_whitespace().any(|w| COUNTRY_WORDS.contains(&w.to_lowercase().as_str()));
+        let country =
+            inner.split_whitespace().any(|w| tables().country_words.contains(w.to_lowercase().as_str()));
         if !country {
             let mut without = String::from(&main[..i]);
             if let Some(j) = close {
@@ -180,12 +181,17 @@ pub fn strip_labels(name: &str) -> String {
         }
     }
     let lower = s.to_lowercase();
-    if let Some(i) = lower.find(" c/o ").or_else(|| lower.find(" care of ")) {
+    // A quick look for the rare characters first: searching for a word costs more.
+    let c_o = if lower.contains('/') { lower.find(" c/o ") } else { None };
+    if let Some(i) = c_o.or_else(|| lower.find(" care of ")) {
         s.truncate(i);
     }
     // Branch and flag notes, in parentheses or after a dash or comma.
     let lower = s.to_lowercase();
     for word in [" branch", " flag)", " office"] {
+        if word == " flag)" && !lower.contains(')') {
+            continue;
+        }
         if let Some(end) = lower.find(word) {
             let open = lower[..end].rfind(['(', ',']).or_else(|| lower[..end].rfind(" - "));
             if let Some(start) = open {
@@ -203,6 +209,10 @@ pub fn strip_labels(name: &str) -> String {
 }
 
 fn split_ex_name(s: &str) -> (String, Option<String>) {
+    // Every pattern opens a parenthesis.
+    if !s.contains('(') {
+        return (s.to_string(), None);
+    }
     let lower = s.to_lowercase();
     for pat in ["(ex-", "(ex ", "(f/k/a ", "(fka ", "(formerly "] {
         if let Some(i) = lower.find(pat) {
@@ -336,6 +346,10 @@ fn simplified(c: char) -> char {
 /// Step 2: NFKC, lower case, traditional Chinese characters to simplified, native legal
 /// forms and Chinese business words to Latin.
 pub fn fold(s: &str) -> String {
+    // ASCII is its own NFKC, and nothing below applies to it but lower case.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     let mut t: String = s.nfkc().collect();
     if !t.is_ascii() {
         t = t.chars().map(simplified).collect();
@@ -465,7 +479,8 @@ pub fn tokenize(s: &str) -> Vec<RawToken> {
         }
     };
     // Italian `F.lli` (fratelli) would otherwise split into `f` and `lli`.
-    let s = s.replace("f.lli", "fratelli");
+    let s: std::borrow::Cow<'_, str> =
+        if s.contains("f.lli") { s.replace("f.lli", "fratelli").into() } else { s.into() };
     let mut after_hyphen = false;
     for c in s.chars() {
         if c.is_ascii_alphanumeric() {
@@ -515,7 +530,13 @@ pub fn tokenize(s: &str) -> Vec<RawToken> {
 
 /// `n k bansal` → `nk bansal`, `s a de c v` → `sa de cv`: initials and dotted legal forms are
 /// written with and without dots and spaces.
-fn join_single_letters(tokens: Vec<RawToken>) -> Vec<RawToken> {
+fn join_single_letters(mut tokens: Vec<RawToken>) -> Vec<RawToken> {
+    let single =
+        |t: &RawToken| t.han.is_none() && t.text.len() == 1 && t.text.as_bytes()[0].is_ascii_alphabetic();
+    // Nothing to join: most names.
+    if !tokens.windows(2).any(|w| single(&w[0]) && single(&w[1])) {
+        return tokens;
+    }
     let mut out: Vec<RawToken> = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
@@ -530,7 +551,7 @@ fn join_single_letters(tokens: Vec<RawToken>) -> Vec<RawToken> {
             out.push(RawToken { text, ..RawToken::default() });
             i = j;
         } else {
-            out.push(tokens[i].clone());
+            out.push(std::mem::take(&mut tokens[i]));
             i += 1;
         }
     }
@@ -770,13 +791,65 @@ const COUNTRY_WORDS: &[&str] = &[
 /// Words that describe a brand rather than name it (`币安交易所` is Binance).
 const DESCRIPTORS: &[&str] = &["exchange", "official", "global", "app", "platform"];
 
+type WordSet = hashbrown::HashSet<&'static str, foldhash::fast::FixedState>;
+type WordMap<V> = hashbrown::HashMap<&'static str, V, foldhash::fast::FixedState>;
+
+/// The word tables as hash sets and maps, made once: they are read for every token of every
+/// name screened, and scanning them (and splitting every legal form into words at every
+/// token) was a sixth of normalising a query.
+struct Tables {
+    vessel_prefixes: WordSet,
+    stop_words: WordSet,
+    abbreviations: WordMap<&'static str>,
+    number_words: WordMap<&'static str>,
+    country_words: WordSet,
+    descriptors: WordSet,
+    /// The legal forms by their first word, each as its words, in [`LEGAL_FORMS`]' order.
+    legal_by_first: WordMap<Vec<LegalEntry>>,
+}
+
+/// A legal form: its words, the form, its countries.
+type LegalEntry = (Vec<&'static str>, &'static str, &'static [&'static str]);
+
+fn tables() -> &'static Tables {
+    static T: std::sync::LazyLock<Tables> = std::sync::LazyLock::new(|| {
+        let set = |words: &[&'static str]| words.iter().copied().collect::<WordSet>();
+        let map = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = WordMap::default();
+            for &(k, v) in pairs {
+                // The first of a word's entries is the one a scan would find.
+                m.entry(k).or_insert(v);
+            }
+            m
+        };
+        let mut legal_by_first: WordMap<Vec<LegalEntry>> = WordMap::default();
+        for &(form, countries) in LEGAL_FORMS {
+            let words: Vec<&'static str> = form.split(' ').collect();
+            if let Some(&first) = words.first() {
+                legal_by_first.entry(first).or_default().push((words, form, countries));
+            }
+        }
+        Tables {
+            vessel_prefixes: set(VESSEL_PREFIXES),
+            stop_words: set(STOP_WORDS),
+            abbreviations: map(ABBREVIATIONS),
+            number_words: map(NUMBER_WORDS),
+            country_words: set(COUNTRY_WORDS),
+            descriptors: set(DESCRIPTORS),
+            legal_by_first,
+        }
+    });
+    &T
+}
+
 /// Step 4: legal forms out, prefixes and stop words dropped, abbreviations, numerals, digits
 /// in words, countries.
 pub fn classify(raw: Vec<RawToken>) -> Normalized {
+    let tables = tables();
     let mut n = Normalized::default();
     let mut raw = raw;
     // Vessel prefix at the start (`mv`, `m v` was already joined to `mv`).
-    if raw.len() > 1 && raw.first().is_some_and(|t| VESSEL_PREFIXES.contains(&t.text.as_str())) {
+    if raw.len() > 1 && raw.first().is_some_and(|t| tables.vessel_prefixes.contains(t.text.as_str())) {
         raw.remove(0);
     }
     let legal = legal_spans(&raw);
@@ -803,7 +876,7 @@ pub fn classify(raw: Vec<RawToken>) -> Normalized {
         if t.han.is_none()
             && !t.hyphen
             && !surname
-            && STOP_WORDS.contains(&text)
+            && tables.stop_words.contains(text)
             && !(text == "i" && i == raw.len())
         {
             continue;
@@ -813,10 +886,10 @@ pub fn classify(raw: Vec<RawToken>) -> Normalized {
         // A syllable read from a Chinese character or Hangul is never an English
         // abbreviation, number word or Roman numeral (`이` is `i`, not `I`).
         let latin = t.han.is_none();
-        if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| latin && *a == text) {
+        if let Some(full) = tables.abbreviations.get(text).filter(|_| latin) {
             text = full;
         }
-        if let Some((_, d)) = NUMBER_WORDS.iter().find(|(w, _)| latin && *w == text) {
+        if let Some(d) = tables.number_words.get(text).filter(|_| latin) {
             text = d;
         } else if latin && (text == "i" || (i == raw.len() && (text == "v" || text == "x"))) {
             // A lone Roman numeral at the end (`Sino Iron I`).
@@ -854,9 +927,9 @@ pub fn classify(raw: Vec<RawToken>) -> Normalized {
         } else {
             owned = unleet(text);
         }
-        if t.han.is_none() && COUNTRY_WORDS.contains(&owned.as_str()) {
+        if t.han.is_none() && tables.country_words.contains(owned.as_str()) {
             kind = TokenKind::Country;
-        } else if DESCRIPTORS.contains(&owned.as_str()) {
+        } else if tables.descriptors.contains(owned.as_str()) {
             kind = TokenKind::Descriptor;
         }
         toks.push(Token {
@@ -910,20 +983,18 @@ fn legal_spans(raw: &[RawToken]) -> Vec<(usize, usize, &'static str, &'static [&
     if left { keep } else { Vec::new() }
 }
 
+/// The longest legal form starting at token `i` (the first in [`LEGAL_FORMS`] of equally
+/// long ones): (its number of tokens, the form, its countries).
 fn legal_form_at(raw: &[RawToken], i: usize) -> Option<(usize, &'static str, &'static [&'static str])> {
+    let first = raw.get(i).filter(|t| t.han.is_none())?;
     let mut best: Option<(usize, &'static str, &'static [&'static str])> = None;
-    for &(form, countries) in LEGAL_FORMS {
-        let mut k = 0;
-        let mut ok = true;
-        for w in form.split(' ') {
-            match raw.get(i + k) {
-                Some(t) if t.han.is_none() && t.text == w => k += 1,
-                _ => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
+    for (words, form, countries) in tables().legal_by_first.get(first.text.as_str())? {
+        let k = words.len();
+        let ok = words
+            .iter()
+            .enumerate()
+            .skip(1)
+            .all(|(n, w)| raw.get(i + n).is_some_and(|t| t.han.is_none() && t.text == *w));
         if ok && best.is_none_or(|(l, _, _)| k > l) {
             best = Some((k, form, countries));
         }
@@ -962,8 +1033,16 @@ pub fn unleet(s: &str) -> String {
 /// Hand-written: the phonetic crates (Soundex, Metaphone) collapse far more, so `Mining` and
 /// `Dining` or `Pier` and `Peer` would meet; this key only undoes spelling conventions.
 pub fn phonetic_key(s: &str) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
+    phonetic_key_into(s, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`phonetic_key`]'s bytes, written into `out` (emptied first), for a caller that reuses a
+/// buffer; [`phonetic_key`] is these bytes, or empty when they are not UTF-8.
+pub fn phonetic_key_into(s: &str, out: &mut Vec<u8>) {
+    out.clear();
     let b = s.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -1006,7 +1085,6 @@ pub fn phonetic_key(s: &str) -> String {
     if out.len() >= 5 && out.last() == Some(&b'i') {
         out.pop();
     }
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The consonants an abjad spelling writes: `mhmd` for both `محمد` (any_ascii `mhmd`) and

@@ -27,6 +27,7 @@
 
 use crate::normalize::{Normalized, Token, TokenKind, normalize, phonetic_key, skeleton};
 use compact_str::CompactString;
+use smallvec::SmallVec;
 
 /// A token made ready for comparison once, so comparing it against many is cheap.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +50,11 @@ pub struct PToken {
     /// a few letters cannot be fuzzy matches, and this test is far cheaper than an edit
     /// distance.
     pub letters: u32,
+    /// Hashes of `text`, `key` and `skel`: two tokens whose hashes differ differ, which
+    /// settles most comparisons of the scorer's inner loop without reading the strings.
+    pub hashes: [u64; 3],
+    /// `text` is one of the English [vowel twins](VOWEL_TWINS).
+    pub twin: bool,
 }
 
 fn letter_mask(s: &str) -> u32 {
@@ -59,16 +65,32 @@ impl PToken {
     /// Prepares a token.
     pub fn new(t: &Token) -> PToken {
         let key = phonetic_key(&t.text);
+        let skel = skeleton(&t.text);
+        let h = |s: &str| xxhash_rust::xxh3::xxh3_64(s.as_bytes());
         PToken {
             letters: letter_mask(&key),
+            hashes: [h(&t.text), h(&key), h(&skel)],
+            twin: vowel_twin(&t.text),
             key: CompactString::new(key),
-            skel: CompactString::new(skeleton(&t.text)),
+            skel: CompactString::new(skel),
             text: t.text.clone(),
             han: t.han,
             abjad: t.abjad,
             abbrev: t.abbrev,
             kind: t.kind,
         }
+    }
+
+    fn same_text(&self, o: &PToken) -> bool {
+        self.hashes[0] == o.hashes[0] && self.text == o.text
+    }
+
+    fn same_key(&self, o: &PToken) -> bool {
+        self.hashes[1] == o.hashes[1] && self.key == o.key
+    }
+
+    fn same_skel(&self, o: &PToken) -> bool {
+        self.hashes[2] == o.hashes[2] && self.skel == o.skel
     }
 }
 
@@ -85,6 +107,8 @@ pub struct PName {
     pub reduced: bool,
     /// The name's letters and digits run together.
     pub compact: CompactString,
+    /// Some token was read from a Chinese character or a Hangul syllable.
+    pub has_han: bool,
 }
 
 impl PName {
@@ -94,13 +118,25 @@ impl PName {
         for l in &n.legal {
             legal_countries.extend(l.countries.iter().map(|c| CompactString::new(c)));
         }
-        PName {
-            tokens: n.tokens.iter().map(PToken::new).collect(),
+        PName::from_tokens(
+            n.tokens.iter().map(PToken::new).collect(),
             legal_countries,
-            has_legal: !n.legal.is_empty(),
-            reduced: n.reduced,
-            compact: CompactString::new(&n.compact),
-        }
+            !n.legal.is_empty(),
+            n.reduced,
+            CompactString::new(&n.compact),
+        )
+    }
+
+    /// A prepared form from its parts (what the index file stores).
+    pub fn from_tokens(
+        tokens: Vec<PToken>,
+        legal_countries: Vec<CompactString>,
+        has_legal: bool,
+        reduced: bool,
+        compact: CompactString,
+    ) -> PName {
+        let has_han = tokens.iter().any(|t| t.han.is_some());
+        PName { tokens, legal_countries, has_legal, reduced, compact, has_han }
     }
 
     /// Every prepared form of a name.
@@ -187,9 +223,13 @@ pub struct PairScore {
 const STRONG: f64 = 0.85;
 
 fn is_plural_of(long: &str, short: &str) -> bool {
+    // The ending first: it rules out most pairs with a byte or two compared.
     long.len() > short.len()
+        && matches!(
+            long.as_bytes().get(short.len()..),
+            Some(b"s" | b"es" | b"lar" | b"ler" | b"lari" | b"leri")
+        )
         && long.starts_with(short)
-        && matches!(&long[short.len()..], "s" | "es" | "lar" | "ler" | "lari" | "leri")
 }
 
 /// English words that another English word differs from only in its vowels, among the words
@@ -207,7 +247,7 @@ fn vowel_twin(word: &str) -> bool {
 /// Similarity of two tokens and the rule that gave it (`None`: not alike).
 pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
     if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
-        return (a.text == b.text).then_some((1.0, How::Exact));
+        return a.same_text(b).then_some((1.0, How::Exact));
     }
     match (a.han, b.han) {
         (Some(x), Some(y)) => return (x == y).then_some((1.0, How::Exact)),
@@ -217,22 +257,22 @@ pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
         }
         (Some(c), None) | (None, Some(c)) => {
             let latin = if a.han.is_none() { a } else { b };
-            return (a.text == b.text || crate::normalize::reads_as(c, &latin.text))
+            return (a.same_text(b) || crate::normalize::reads_as(c, &latin.text))
                 .then_some((0.98, How::Pinyin));
         }
         (None, None) => {}
     }
-    if a.text == b.text {
+    if a.same_text(b) {
         return Some((1.0, How::Exact));
     }
     let (la, lb) = (a.text.len(), b.text.len());
     if is_plural_of(&a.text, &b.text) || is_plural_of(&b.text, &a.text) {
         return Some((0.7, How::Weak));
     }
-    if a.key == b.key {
+    if a.same_key(b) {
         return Some((0.95, How::Phonetic));
     }
-    if (a.abjad || b.abjad) && !a.skel.is_empty() && a.skel == b.skel {
+    if (a.abjad || b.abjad) && !a.skel.is_empty() && a.same_skel(b) {
         return Some((0.93, How::Skeleton));
     }
     // Vowels spelt differently in a longer word (`Abdalla` / `Abdulla`, `Qureshi` /
@@ -240,9 +280,9 @@ pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
     // and so are two English words (`Exports` / `Experts`).
     if la.min(lb) >= 6
         && a.skel.len() >= 3
-        && a.skel == b.skel
+        && a.same_skel(b)
         && a.text.as_bytes()[0] == b.text.as_bytes()[0]
-        && !(vowel_twin(&a.text) && vowel_twin(&b.text))
+        && !(a.twin && b.twin)
     {
         return Some((0.88, How::Vowels));
     }
@@ -258,7 +298,7 @@ pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
     if la.abs_diff(lb) > 3 || la.min(lb) < 3 || (a.letters ^ b.letters).count_ones() > 4 {
         return None;
     }
-    let d = strsim::levenshtein(&a.key, &b.key);
+    let d = levenshtein(&a.key, &b.key);
     let long = la.min(lb);
     // A typo rarely hits the first letter; a different first letter is another word
     // (`Wrightstone` / `Rightstone`).
@@ -266,10 +306,101 @@ pub fn token_sim(a: &PToken, b: &PToken) -> Option<(f64, How)> {
     if same_start && ((long >= 8 && d == 1) || (long >= 11 && d == 2)) {
         return Some((if d == 1 { 0.9 } else { 0.86 }, How::Typo));
     }
-    let jw = strsim::jaro_winkler(&a.key, &b.key);
+    let jw = jaro_winkler(&a.key, &b.key);
     // Below 0.85 two words are different words; above, still only "weak": a sibling's name
     // is often one letter away (`Lixin` / `Lixing`).
     (jw >= 0.85).then_some((0.5 + (jw - 0.85) * 2.0, How::Weak))
+}
+
+/// Longest key the edit distances below keep on the stack.
+const SHORT: usize = 64;
+
+/// `strsim::levenshtein`, without its allocation for ASCII keys of up to [`SHORT`] letters
+/// (the scorer's inner loop; other keys go to strsim). For ASCII a letter is a byte, so the
+/// distance is the same.
+fn levenshtein(a_str: &str, b_str: &str) -> usize {
+    let (a, b) = (a_str.as_bytes(), b_str.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || b.len() > SHORT {
+        return strsim::levenshtein(a_str, b_str);
+    }
+    let mut cache = [0usize; SHORT];
+    for (j, c) in cache.iter_mut().take(b.len()).enumerate() {
+        *c = j + 1;
+    }
+    let mut result = b.len();
+    for (i, &x) in a.iter().enumerate() {
+        result = i + 1;
+        let mut distance_b = i;
+        for (&y, c) in b.iter().zip(cache.iter_mut()) {
+            let distance_a = distance_b + usize::from(x != y);
+            distance_b = *c;
+            result = (result + 1).min(distance_a).min(distance_b + 1);
+            *c = result;
+        }
+    }
+    result
+}
+
+/// `strsim::jaro_winkler`, the same arithmetic in the same order (so the same score to the
+/// last bit), without its allocation for ASCII keys of up to [`SHORT`] letters; other keys
+/// go to strsim.
+fn jaro_winkler(a_str: &str, b_str: &str) -> f64 {
+    let (a, b) = (a_str.as_bytes(), b_str.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || a.len() > SHORT || b.len() > SHORT {
+        return strsim::jaro_winkler(a_str, b_str);
+    }
+    let sim = jaro(a, b);
+    if sim > 0.7 {
+        let prefix = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
+        sim + 0.1 * prefix as f64 * (1.0 - sim)
+    } else {
+        sim
+    }
+}
+
+/// `strsim::generic_jaro` on bytes, flags on the stack (at most [`SHORT`] letters a side).
+fn jaro(a: &[u8], b: &[u8]) -> f64 {
+    let (a_len, b_len) = (a.len(), b.len());
+    if a_len == 0 && b_len == 0 {
+        return 1.0;
+    } else if a_len == 0 || b_len == 0 {
+        return 0.0;
+    }
+    let search_range = (a_len.max(b_len) / 2).saturating_sub(1);
+    let mut a_flags = [false; SHORT];
+    let mut b_flags = [false; SHORT];
+    let mut matches = 0usize;
+    for (i, &x) in a.iter().enumerate() {
+        let min_bound = i.saturating_sub(search_range);
+        let max_bound = b_len.min(i + search_range + 1);
+        for j in min_bound..max_bound {
+            if b.get(j) == Some(&x) && b_flags.get(j) == Some(&false) {
+                if let Some(f) = a_flags.get_mut(i) {
+                    *f = true;
+                }
+                if let Some(f) = b_flags.get_mut(j) {
+                    *f = true;
+                }
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut b_matched = b.iter().zip(&b_flags).filter(|(_, f)| **f).map(|(y, _)| y);
+    for (x, _) in a.iter().zip(&a_flags).filter(|(_, f)| **f) {
+        if b_matched.next().is_some_and(|y| y != x) {
+            transpositions += 1;
+        }
+    }
+    transpositions /= 2;
+    ((matches as f64 / a_len as f64)
+        + (matches as f64 / b_len as f64)
+        + ((matches - transpositions) as f64 / matches as f64))
+        / 3.0
 }
 
 /// Scores two prepared forms, with the explanation.
@@ -287,8 +418,9 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
     if nq == 0 || ne == 0 {
         return PairScore::default();
     }
-    // Every alike pair, best first; small names, so n·m is cheap.
-    let mut pairs: Vec<(f64, How, usize, usize)> = Vec::with_capacity(nq * ne);
+    // Every alike pair, best first; small names, so n·m is cheap. On the stack for names of
+    // the usual size (this runs for every candidate of every query).
+    let mut pairs: SmallVec<[(f64, How, usize, usize); 32]> = SmallVec::new();
     for (i, a) in q.tokens.iter().enumerate() {
         for (j, b) in e.tokens.iter().enumerate() {
             if let Some((s, how)) = token_sim(a, b) {
@@ -296,11 +428,13 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
             }
         }
     }
-    pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.2.cmp(&y.2)).then(x.3.cmp(&y.3)));
-    let mut cov_q = vec![0.0f64; nq];
-    let mut cov_e = vec![0.0f64; ne];
-    let mut used_q = vec![false; nq];
-    let mut used_e = vec![false; ne];
+    // No two pairs are equal under this order (each (i, j) is there once), so an unstable
+    // sort gives the stable one's order.
+    pairs.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.2.cmp(&y.2)).then(x.3.cmp(&y.3)));
+    let mut cov_q: SmallVec<[f64; 8]> = smallvec::smallvec![0.0f64; nq];
+    let mut cov_e: SmallVec<[f64; 8]> = smallvec::smallvec![0.0f64; ne];
+    let mut used_q: SmallVec<[bool; 8]> = smallvec::smallvec![false; nq];
+    let mut used_e: SmallVec<[bool; 8]> = smallvec::smallvec![false; ne];
     let mut matched: Vec<TokenMatch> = Vec::new();
     let mut weak = 0usize;
     let mut han_by_sound = false;
@@ -316,7 +450,7 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
                 &mut used_e,
                 &mut cov_q,
                 &mut cov_e,
-                &mut matched,
+                explain.then_some(&mut matched),
                 false,
             );
             han_by_sound |= join_runs(
@@ -326,7 +460,7 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
                 &mut used_q,
                 &mut cov_e,
                 &mut cov_q,
-                &mut matched,
+                explain.then_some(&mut matched),
                 true,
             );
         }
@@ -363,7 +497,7 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
     // The same letters with spaces elsewhere (`EtsDiallo` / `Ets Diallo`): as good as a
     // near-exact match, whatever the tokens made of it.
     // Not between two Chinese names: their characters decide (`币安` is not `必安`).
-    let both_han = q.tokens.iter().any(|t| t.han.is_some()) && e.tokens.iter().any(|t| t.han.is_some());
+    let both_han = q.has_han && e.has_han;
     let compact = q.compact.len() >= 4 && q.compact == e.compact && !both_han;
     let mut unmatched_query = Vec::new();
     let mut unmatched_entry = Vec::new();
@@ -386,13 +520,15 @@ fn score_inner(q: &PName, e: &PName, explain: bool) -> PairScore {
     if compact && score < 0.95 {
         score = 0.95;
         // Only one side can be in Chinese characters here: the letters are its pinyin.
-        han_by_sound |= q.tokens.iter().chain(&e.tokens).any(|t| t.han.is_some());
-        matched.push(TokenMatch {
-            query: q.compact.to_string(),
-            entry: e.compact.to_string(),
-            how: How::Joined,
-            sim: 0.95,
-        });
+        han_by_sound |= q.has_han || e.has_han;
+        if explain {
+            matched.push(TokenMatch {
+                query: q.compact.to_string(),
+                entry: e.compact.to_string(),
+                how: How::Joined,
+                sim: 0.95,
+            });
+        }
     } else {
         for _ in 0..weak {
             score *= 0.8;
@@ -421,7 +557,8 @@ fn unmatched_penalty(t: &PToken) -> f64 {
 /// Matches a token of `a` left alone with two or three neighbouring unmatched tokens of `b`
 /// written together (`wirralong` / `wirra long`, `Jiaxin` / `佳鑫`); never Chinese characters
 /// with Chinese characters, whose identity is the character (`欣怡` is not `鑫`). Returns
-/// whether it joined Chinese characters with Latin letters.
+/// whether it joined Chinese characters with Latin letters. The matches are explained in
+/// `matched` when given.
 #[expect(clippy::too_many_arguments, reason = "one alignment step over both sides' state")]
 fn join_runs(
     a: &[PToken],
@@ -430,32 +567,45 @@ fn join_runs(
     used_b: &mut [bool],
     cov_a: &mut [f64],
     cov_b: &mut [f64],
-    matched: &mut Vec<TokenMatch>,
+    mut matched: Option<&mut Vec<TokenMatch>>,
     swapped: bool,
 ) -> bool {
     let mut han_by_sound = false;
+    // The run written together and its phonetic key, in buffers kept across runs (this is
+    // tried for every unmatched token of every candidate).
+    let mut text = String::new();
+    let mut key: Vec<u8> = Vec::new();
     for i in 0..a.len() {
         if used_a[i] || a[i].text.len() < 3 {
             continue;
         }
         'start: for j in 0..b.len() {
+            // What the cheap test below needs of the run `b[j..j + len]`, kept up to date as
+            // the run grows a token at a time.
+            let (mut run_han, mut run_len, mut run_abjad, mut run_chinese) = (false, 0usize, false, true);
+            let mut grown = j;
             for len in 2..=4usize {
-                if j + len > b.len() || (j..j + len).any(|k| used_b[k]) {
-                    continue 'start;
+                let Some(run) = b.get(j..j + len) else { continue 'start };
+                for k in grown..j + len {
+                    if used_b[k] {
+                        continue 'start;
+                    }
+                    let t = &b[k];
+                    run_han |= t.han.is_some();
+                    run_len += t.text.len();
+                    run_abjad |= t.abjad;
+                    // Chinese characters may be read otherwise than their first reading
+                    // (`Changgen` is `长根`, first read `zhang gen`).
+                    run_chinese &= t.han.is_some_and(|c| !crate::korean::is_hangul(c));
                 }
-                let run = &b[j..j + len];
-                let run_han = run.iter().any(|t| t.han.is_some());
+                grown = j + len;
                 if run_han && a[i].han.is_some() {
                     continue 'start;
                 }
                 // Cheap test first: the run must start like the token and be about as long
                 // (this runs for every unmatched token of every candidate).
-                let run_len: usize = run.iter().map(|t| t.text.len()).sum();
-                let abjad = a[i].abjad || run.iter().any(|t| t.abjad);
-                // Chinese characters may be read otherwise than their first reading
-                // (`Changgen` is `长根`, first read `zhang gen`).
-                let chinese = a[i].han.is_none()
-                    && run.iter().all(|t| t.han.is_some_and(|c| !crate::korean::is_hangul(c)));
+                let abjad = a[i].abjad || run_abjad;
+                let chinese = a[i].han.is_none() && run_chinese;
                 if !abjad
                     && !chinese
                     && (run_len.abs_diff(a[i].text.len()) > 2
@@ -463,10 +613,13 @@ fn join_runs(
                 {
                     continue;
                 }
-                let text: String = run.iter().map(|t| t.text.as_str()).collect();
+                text.clear();
+                for t in run {
+                    text.push_str(&t.text);
+                }
                 let sim = if text == a[i].text || chinese && spelt_by_readings(&a[i].text, run) {
                     0.95
-                } else if phonetic_key(&text) == a[i].key {
+                } else if same_phonetic_key(&text, &mut key, &a[i].key) {
                     0.92
                 } else if abjad && skeleton(&text) == a[i].skel {
                     0.9
@@ -479,10 +632,15 @@ fn join_runs(
                     used_b[k] = true;
                     cov_b[k] = sim;
                 }
-                let joined = run.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
-                let (query, entry) =
-                    if swapped { (joined, a[i].text.to_string()) } else { (a[i].text.to_string(), joined) };
-                matched.push(TokenMatch { query, entry, how: How::Joined, sim });
+                if let Some(m) = matched.as_deref_mut() {
+                    let joined = run.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+                    let (query, entry) = if swapped {
+                        (joined, a[i].text.to_string())
+                    } else {
+                        (a[i].text.to_string(), joined)
+                    };
+                    m.push(TokenMatch { query, entry, how: How::Joined, sim });
+                }
                 han_by_sound |= run_han || a[i].han.is_some();
                 break 'start;
             }
@@ -491,13 +649,24 @@ fn join_runs(
     han_by_sound
 }
 
+/// Whether `phonetic_key(text) == key`, the key made in `buf`.
+fn same_phonetic_key(text: &str, buf: &mut Vec<u8>, key: &str) -> bool {
+    crate::normalize::phonetic_key_into(text, buf);
+    // `phonetic_key` is empty when its bytes are not UTF-8.
+    let made: &[u8] = if std::str::from_utf8(buf).is_ok() { buf } else { b"" };
+    made == key.as_bytes()
+}
+
 /// Whether `latin` is one reading of each Chinese character of `run`, in order.
 fn spelt_by_readings(latin: &str, run: &[PToken]) -> bool {
     let Some((first, rest)) = run.split_first() else { return latin.is_empty() };
     let Some(c) = first.han else { return false };
-    crate::normalize::readings(c)
-        .iter()
-        .any(|r| latin.strip_prefix(r).is_some_and(|tail| spelt_by_readings(tail, rest)))
+    // `normalize::readings(c)` without collecting them: the pinyin reading, then the name
+    // readings.
+    use pinyin::ToPinyin;
+    let spelt = |r: &str| latin.strip_prefix(r).is_some_and(|tail| spelt_by_readings(tail, rest));
+    c.to_pinyin().is_some_and(|p| spelt(p.plain()))
+        || crate::normalize::name_readings(c).iter().any(|r| spelt(r))
 }
 
 /// The best score between any forms of two names (what a pairwise comparison reports).
@@ -616,6 +785,18 @@ mod tests {
             if !PName::all(&a).is_empty() {
                 proptest::prop_assert!(score_names(&a, &a).score > 0.99, "{}", a);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The scorer's own edit distances give strsim's results exactly (a score must not
+        /// move by a bit): few letters, so that words share many.
+        #[test]
+        fn edit_distances_are_strsims(a in "[abcdeh]{0,14}", b in "[abcdeh]{0,14}", long in "[a-z]{60,70}") {
+            proptest::prop_assert_eq!(levenshtein(&a, &b), strsim::levenshtein(&a, &b));
+            proptest::prop_assert_eq!(jaro_winkler(&a, &b).to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+            proptest::prop_assert_eq!(levenshtein(&a, &long), strsim::levenshtein(&a, &long));
+            proptest::prop_assert_eq!(jaro_winkler(&long, &b).to_bits(), strsim::jaro_winkler(&long, &b).to_bits());
         }
     }
 
