@@ -379,7 +379,7 @@ impl Account {
         let n = self.words.len();
         self.words
             .get(n.saturating_sub(2)..)
-            .map_or(0, |w| w.iter().rev().fold(0, |v, &u| v << 16 | usize::from(u)))
+            .map_or(0, |w| w.iter().fold(0, |v, &u| v << 16 | usize::from(u)))
     }
 
     fn set_large_index(&mut self, i: usize) {

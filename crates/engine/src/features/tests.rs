@@ -145,6 +145,21 @@ fn many_counterparties_move_to_a_large_set() {
     assert!(s.accounts[0].large);
 }
 
+#[test]
+fn every_large_set_is_found_again() {
+    // The second account to move to a large set once read its table index back with the
+    // halves swapped and lost its counterparties.
+    let mut s = store();
+    let t0 = ts("2026-03-02T08:00:00Z");
+    for k in 0..600u64 {
+        let t = t0.saturating_add_micros(k as i64 * MICROS_PER_MINUTE);
+        let f = s.observe(&pay(t, 100, ext(k / 2), acct((k % 2) as u32))).payee.unwrap();
+        assert_eq!(f.counterparties, (k / 2 + 1) as u32, "{k}");
+        assert_eq!(f.d7[IN].new_counterparty, (k / 2 + 1) as u32, "{k}");
+    }
+    assert!(s.accounts[0].large && s.accounts[1].large);
+}
+
 /// A 64-bit key from a seed: what real party keys look like.
 fn random_key(i: u64) -> u64 {
     FixedState::with_seed(42).hash_one(i)
