@@ -15,7 +15,7 @@
 //! The engine is deterministic: the same accounts, lists, policy and payments in the same
 //! order give byte-identical decisions. It reads no clock.
 
-use crate::features::{FeatureConfig, FeatureStore, Payment, party_key};
+use crate::features::{FeatureConfig, FeatureStore, Partial, Payment, party_key};
 use crate::lexicon::Lexicon;
 use crate::lists::{ListStore, scan_memo};
 use crate::policy::Policy;
@@ -178,6 +178,9 @@ pub struct Prepared<'t> {
     payment: Option<Payment>,
     local: LocalTime,
     memo: MemoFacts<'t>,
+    /// What a [`FrontStage`] observed of the payment: the device table and the sides it
+    /// holds. `None` when only prepared: the engine then observes every side itself.
+    front: Option<Partial>,
 }
 
 /// Prepares payments for an [`Engine`] ([`Engine::preparer`]); owns what it needs, so it
@@ -199,6 +202,7 @@ impl Preparer {
         out: &mut Prepared<'t>,
     ) {
         out.payment = Some(payment(tx, payer, payee, &self.accounts));
+        out.front = None;
         out.local = self.clock.local(tx.ts);
         let memo_text = tx.memo.as_ref().map_or("", |m| m.as_str());
         let memo = &mut out.memo;
@@ -210,6 +214,54 @@ impl Preparer {
             self.lexicon.scan_into(memo_text, &mut memo.hits);
             memo.count();
             memo.refs = scan_memo(memo_text);
+        }
+    }
+}
+
+/// The first stage of a two-thread pipeline ([`Engine::front_stage`]): the stateless
+/// preparation of each payment, the device table, and the behaviour state of half the
+/// accounts (even indexes). It sees every payment, in order, ahead of the engine, which
+/// keeps the other half, the restrictions and the policy. Features depend only on the
+/// payments (never on decisions), so the split changes no decision; restrictions, which do
+/// depend on earlier decisions, stay on the engine's side.
+pub struct FrontStage {
+    preparer: Preparer,
+    features: FeatureStore,
+}
+
+impl FrontStage {
+    /// The stateless part ([`Preparer::prepare`]); call [`observe`](Self::observe) on it
+    /// next, in input order.
+    pub fn prepare<'t>(
+        &mut self,
+        tx: &'t Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+        out: &mut Prepared<'t>,
+    ) {
+        self.preparer.prepare(tx, payer, payee, out);
+    }
+
+    /// Records the prepared payment in this stage's state (device table, its half of the
+    /// accounts) and keeps what it found in `prepared` for [`Engine::decide_prepared`].
+    pub fn observe(&mut self, prepared: &mut Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            prepared.front = Some(self.features.observe_part(p, None));
+        }
+    }
+
+    /// Starts loading the state [`observe`](Self::observe) of `prepared` will touch (see
+    /// [`Engine::prefetch`]): with the payment two ahead first...
+    pub fn prefetch_early(&self, prepared: &Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            self.features.prefetch_early(p);
+        }
+    }
+
+    /// ...then with the next one.
+    pub fn prefetch(&self, prepared: &Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            self.features.prefetch(p);
         }
     }
 }
@@ -373,6 +425,26 @@ impl Engine {
         }
     }
 
+    /// Splits off the first stage of a two-thread pipeline: a [`FrontStage`] that takes
+    /// the device table and half the accounts' behaviour state with it. From then on every
+    /// payment goes through the front stage first ([`FrontStage::prepare`], then
+    /// [`FrontStage::observe`], in input order) and then to
+    /// [`decide_prepared`](Self::decide_prepared) here, in the same order; the decisions are
+    /// those [`decide`](Self::decide) would make. [`rejoin`](Self::rejoin) takes the stage
+    /// back (for [`features_at`](Self::features_at) and [`state_bytes`](Self::state_bytes)).
+    pub fn front_stage(&mut self) -> FrontStage {
+        let whole = std::mem::replace(&mut self.features, FeatureStore::new(&FeatureConfig::default(), 0));
+        let [front, back] = whole.split();
+        self.features = back;
+        FrontStage { preparer: self.preparer(), features: front }
+    }
+
+    /// Takes back a [`FrontStage`] split off this engine.
+    pub fn rejoin(&mut self, front: FrontStage) {
+        let back = std::mem::replace(&mut self.features, FeatureStore::new(&FeatureConfig::default(), 0));
+        self.features = FeatureStore::join([front.features, back]);
+    }
+
     /// A [`Preparer`] for this engine's accounts and policy time zone, to run the stateless
     /// part of deciding elsewhere (another thread).
     pub fn preparer(&self) -> Preparer {
@@ -413,9 +485,10 @@ impl Engine {
         payee: Option<u32>,
         prepared: &Prepared<'_>,
     ) -> Decision {
-        let obs = match &prepared.payment {
-            Some(p) => self.features.observe(p),
-            None => self.features.observe(&payment(tx, payer, payee, &self.accounts)),
+        let obs = match (&prepared.payment, &prepared.front) {
+            (Some(p), Some(front)) => self.features.observe_part(p, Some(front)).observed,
+            (Some(p), None) => self.features.observe(p),
+            (None, _) => self.features.observe(&payment(tx, payer, payee, &self.accounts)),
         };
         let accounts: &[Account] = &self.accounts;
         let lists: &ListStore = &self.lists;

@@ -323,6 +323,17 @@ impl LargeSet {
         s
     }
 
+    /// A set holding nothing, without a table (a placeholder while sets are moved).
+    pub fn empty() -> Self {
+        LargeSet {
+            table: Box::default(),
+            len: 0,
+            base_hour: 0,
+            hours: [[0; RING_HOURS as usize]; 2],
+            days: [[0; RING_DAYS as usize]; 2],
+        }
+    }
+
     /// Bytes on the heap and inline.
     pub fn bytes(&self) -> usize {
         std::mem::size_of::<Self>() + self.table.len() * 4
