@@ -203,6 +203,11 @@ impl Preparer {
     ) {
         out.payment = Some(payment(tx, payer, payee, &self.accounts));
         out.front = None;
+        self.prepare_rest(tx, out);
+    }
+
+    /// The local time and the memo's facts.
+    fn prepare_rest<'t>(&mut self, tx: &'t Transaction, out: &mut Prepared<'t>) {
         out.local = self.clock.local(tx.ts);
         let memo_text = tx.memo.as_ref().map_or("", |m| m.as_str());
         let memo = &mut out.memo;
@@ -250,6 +255,35 @@ impl FrontStage {
         }
     }
 
+    /// [`prepare`](Self::prepare) + [`observe`](Self::observe) for a pipeline that hands
+    /// transactions to the next stage by value: the result borrows nothing. Call
+    /// [`observe_owned`](Self::observe_owned) on it next, in input order (so a batch's
+    /// state can be loaded ahead with [`prefetch_owned`](Self::prefetch_owned)), then
+    /// [`Engine::decide_observed`].
+    pub fn start_owned(
+        &mut self,
+        tx: &Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+    ) -> FrontObservation {
+        FrontObservation { payment: payment(tx, payer, payee, &self.preparer.accounts), front: None }
+    }
+
+    /// Records a payment started with [`start_owned`](Self::start_owned) in this stage's state.
+    pub fn observe_owned(&mut self, o: &mut FrontObservation) {
+        o.front = Some(self.features.observe_part(&o.payment, None));
+    }
+
+    /// Starts loading the state [`observe_owned`](Self::observe_owned) will touch: the
+    /// headers (`early`, two payments ahead) or the storage (one ahead).
+    pub fn prefetch_owned(&self, o: &FrontObservation, early: bool) {
+        if early {
+            self.features.prefetch_early(&o.payment);
+        } else {
+            self.features.prefetch(&o.payment);
+        }
+    }
+
     /// Starts loading the state [`observe`](Self::observe) of `prepared` will touch (see
     /// [`Engine::prefetch`]): with the payment two ahead first...
     pub fn prefetch_early(&self, prepared: &Prepared<'_>) {
@@ -264,6 +298,14 @@ impl FrontStage {
             self.features.prefetch(p);
         }
     }
+}
+
+/// What a [`FrontStage`] found of one payment, borrowing nothing from it
+/// ([`FrontStage::start_owned`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FrontObservation {
+    payment: Payment,
+    front: Option<Partial>,
 }
 
 /// The inline decision engine for one stream of payments.
@@ -413,15 +455,32 @@ impl Engine {
     /// sides' accounts and screening-cache slots the rules read (list checks read the
     /// account's country and website).
     pub fn prefetch_prepared(&self, prepared: &Prepared<'_>) {
+        self.prefetch_prepared_early(prepared);
+        self.prefetch_prepared_late(prepared);
+    }
+
+    /// The first half of [`prefetch_prepared`](Self::prefetch_prepared), for the payment
+    /// two ahead: the sides' state headers, accounts and screening-cache slots. A stream
+    /// loop that knows its payments ahead calls it with payment i+2 and
+    /// [`prefetch_prepared_late`](Self::prefetch_prepared_late) with payment i+1, so the
+    /// headers have arrived by the time the storage they point to is touched.
+    pub fn prefetch_prepared_early(&self, prepared: &Prepared<'_>) {
         if let Some(p) = &prepared.payment {
             self.features.prefetch_early(p);
-            self.features.prefetch(p);
             let cache = self.screen_cache.borrow();
             let touch = |idx: Option<u32>| {
                 idx.and_then(|i| self.accounts.get(i as usize))
                     .map(|a| (a.country, a.website.is_some(), cache.touch(idx)))
             };
             std::hint::black_box((touch(p.payer.account), touch(p.payee.account)));
+        }
+    }
+
+    /// The second half of [`prefetch_prepared`](Self::prefetch_prepared): the sides' state
+    /// storage.
+    pub fn prefetch_prepared_late(&self, prepared: &Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            self.features.prefetch(p);
         }
     }
 
@@ -473,6 +532,38 @@ impl Engine {
         let d = self.decide_prepared(tx, payer, payee, &prepared);
         self.hits = prepared.memo.hits;
         d
+    }
+
+    /// [`decide`](Self::decide) of a payment a [`FrontStage`] split off this engine has
+    /// observed ([`FrontStage::start_owned`]); the rest of the stateless part is done here.
+    pub fn decide_observed(
+        &mut self,
+        tx: &Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+        observed: &FrontObservation,
+    ) -> Decision {
+        let mut prepared = Prepared {
+            memo: MemoFacts { hits: std::mem::take(&mut self.hits), ..MemoFacts::default() },
+            ..Prepared::default()
+        };
+        self.preparer.prepare_rest(tx, &mut prepared);
+        prepared.payment = Some(observed.payment);
+        prepared.front = observed.front;
+        let d = self.decide_prepared(tx, payer, payee, &prepared);
+        self.hits = prepared.memo.hits;
+        d
+    }
+
+    /// Starts loading the state [`decide_observed`](Self::decide_observed) of `observed`
+    /// will touch (headers two payments ahead, `early`; storage one ahead).
+    pub fn prefetch_observed(&self, observed: &FrontObservation, early: bool) {
+        let prepared = Prepared { payment: Some(observed.payment), ..Prepared::default() };
+        if early {
+            self.prefetch_prepared_early(&prepared);
+        } else {
+            self.prefetch_prepared_late(&prepared);
+        }
     }
 
     /// [`decide`](Self::decide) with the stateless part done ahead: `prepared` is what this

@@ -67,33 +67,38 @@ fn fold(sink: u64, d: &Decision) -> u64 {
     sink.rotate_left(5).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ v
 }
 
-/// One timed pass over `txs` on one thread; returns the per-decision latency histogram
-/// (prepare + decide of each payment; prefetching the next one is outside the timer).
+/// One timed pass over `txs` on one thread; returns the checksum, the per-decision latency
+/// histogram (prepare + decide of each payment; prefetching the state of the next two is
+/// outside the timer) and the thread's CPU time.
 fn run_one(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>) -> (u64, [u64; 2]) {
     let started = cpu_ns();
     let mut preparer = engine.preparer();
-    let mut slots = [Prepared::default(), Prepared::default()];
+    // Payment i is decided while i+1 and i+2 are prepared and their state is on its way.
+    let mut slots: [Prepared<'_>; 3] = Default::default();
+    let mut prep_ns = [0u64; 3];
     let mut sink = 0u64;
-    let mut prep_ns = 0u64;
-    if let Some((tx, p, q)) = txs.first() {
+    for (k, (tx, p, q)) in txs.iter().take(2).enumerate() {
         let t0 = Instant::now();
-        preparer.prepare(tx, *p, *q, &mut slots[0]);
-        prep_ns = t0.elapsed().as_nanos() as u64;
+        preparer.prepare(tx, *p, *q, &mut slots[k]);
+        prep_ns[k] = t0.elapsed().as_nanos() as u64;
+    }
+    if let Some(s) = slots.get(1) {
+        engine.prefetch_prepared_early(s);
     }
     for (i, (tx, payer, payee)) in txs.iter().enumerate() {
-        let [cur, next] = &mut slots;
-        let (cur, next) = if i % 2 == 0 { (&*cur, next) } else { (&*next, cur) };
-        let mut next_ns = 0;
-        if let Some((ntx, p, q)) = txs.get(i + 1) {
+        if let Some((ntx, p, q)) = txs.get(i + 2) {
+            let slot = &mut slots[(i + 2) % 3];
             let t0 = Instant::now();
-            preparer.prepare(ntx, *p, *q, next);
-            next_ns = t0.elapsed().as_nanos() as u64;
-            engine.prefetch_prepared(next);
+            preparer.prepare(ntx, *p, *q, slot);
+            prep_ns[(i + 2) % 3] = t0.elapsed().as_nanos() as u64;
+            engine.prefetch_prepared_early(slot);
+        }
+        if i + 1 < txs.len() {
+            engine.prefetch_prepared_late(&slots[(i + 1) % 3]);
         }
         let t0 = Instant::now();
-        let d = engine.decide_prepared(tx, *payer, *payee, cur);
-        let ns = t0.elapsed().as_nanos() as u64 + prep_ns;
-        prep_ns = next_ns;
+        let d = engine.decide_prepared(tx, *payer, *payee, &slots[i % 3]);
+        let ns = t0.elapsed().as_nanos() as u64 + prep_ns[i % 3];
         sink = fold(sink, &d);
         hist.saturating_record(ns.max(1));
     }
@@ -152,8 +157,11 @@ fn run_two(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>, batch: us
         for (start, v) in from_a {
             let Some(chunk) = txs.get(start..start + v.len()) else { break };
             for (j, ((tx, payer, payee), prep)) in chunk.iter().zip(v.iter()).enumerate() {
+                if let Some(next) = v.get(j + 2) {
+                    engine.prefetch_prepared_early(next);
+                }
                 if let Some(next) = v.get(j + 1) {
-                    engine.prefetch_prepared(next);
+                    engine.prefetch_prepared_late(next);
                 }
                 let t0 = Instant::now();
                 let d = engine.decide_prepared(tx, *payer, *payee, prep);
