@@ -625,8 +625,11 @@ impl FeatureStore {
         let (mut el, mut ol) = (even.large, odd.large);
         while e.peek().is_some() || o.peek().is_some() {
             // A part grows on its own for an index beyond the accounts it was made for.
-            let (a, large) =
-                if whole.accounts.len() % 2 == 0 { (e.next(), &mut el) } else { (o.next(), &mut ol) };
+            let (a, large) = if whole.accounts.len().is_multiple_of(2) {
+                (e.next(), &mut el)
+            } else {
+                (o.next(), &mut ol)
+            };
             let mut a = a.unwrap_or_default();
             if a.large {
                 let set = large.get_mut(a.large_index()).map(|l| std::mem::replace(l, LargeSet::empty()));
