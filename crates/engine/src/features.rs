@@ -73,28 +73,33 @@
 //! | time buckets | 73.3 |
 //! | counterparties inline | 78.3 |
 //! | slack in the slices | 11.8 |
-//! | large counterparty sets (22,230 accounts) | 17.1 |
+//! | large counterparty sets (22,230 accounts) | 36.9 |
 //! | devices | 19.1 |
-//! | **total** | **231.5** (≈ 248 with 16 bytes of allocator overhead per allocation) |
+//! | **total** | **251.3** (≈ 268 with 16 bytes of allocator overhead per allocation) |
 //!
-//! Speed, same run, one core, CPU time of the replay thread, median of 3 rounds, on a
-//! shared 2-core machine busy with other work (±15 % between runs): about 2,100 ns per
-//! payment for `observe` (both sides, every feature) when the caller prefetches
-//! ([`FeatureStore::prefetch`] with the next payment, [`FeatureStore::prefetch_early`]
-//! with the one after), 3,000 ns when it does not; the first version of this store took
-//! 2,900–3,300 ns (the older counts-and-sums-only
-//! [`AccountWindows`](crate::windows::AccountWindows) `record` + `totals`: 1,263 ns then).
-//! Where the time goes (perf, a million accounts): the state is 230 MB, far beyond the
-//! caches, and each payment reads two account headers, then their slices (records at the
-//! front, counterparties at the back) and a device slot: without prefetching, waiting for
-//! memory is about a third of the time. Safe Rust has no prefetch instruction, so the hooks
-//! are plain reads the CPU runs on past, overlapping those misses with the previous
-//! payment's work. The rest is one pass over each side's buckets (about 17 per side on
+//! (Large sets were 17.1 bytes until a bug that lost every large set but the first was
+//! fixed; their tables now grow by a quarter to keep the total under 256.)
+//!
+//! Speed, same run, one core, CPU time of the replay thread, on a shared 2-core machine busy
+//! with other work (±15 % between runs): about 1,900–2,100 ns per payment for `observe`
+//! (both sides, every feature) when the caller prefetches ([`FeatureStore::prefetch`] with
+//! the next payment, [`FeatureStore::prefetch_early`] with the one after), 3,000 ns when it
+//! does not; 1,400–1,800 ns on 100,000 accounts. Where the time goes: the state is 250 MB,
+//! far beyond the caches, and each payment reads two account headers, then their slices
+//! (records at the front, counterparties at the back) and a device slot; safe Rust has no
+//! prefetch instruction, so the hooks are plain reads the CPU runs on past, overlapping
+//! those misses with the previous payment's work (the hooks' own reads are still 10–14 % of
+//! `perf` samples). In instructions (callgrind, 20,000 accounts) `observe` is about 11,000
+//! per payment: 4,400 the one pass over both sides' buckets (about 27 per payment on
 //! arrival) that sums the windows, takes out the buckets gone stale and finds the ones to
-//! add to; the counterparty pass (about 20 entries per side: lookup and distinct counts
-//! together); building the two feature values; and reallocating a growing account's
-//! slice. The `windows` criterion bench measures `observe` with and without prefetching on
-//! a synthetic stream.
+//! add to; 1,900 the counterparty pass (about 20 entries per side: lookup and distinct
+//! counts together); 1,700 adding the payment to its buckets and reallocating a growing
+//! account's slice; the rest building the two feature values and the device table. The
+//! bucket pass is the next target: running window totals would make a payment touch only
+//! the buckets that change, at the cost of bytes the 256-byte budget does not have yet.
+//! [`split`](FeatureStore::split) divides the state between two threads by account. The
+//! `windows` criterion bench measures `observe` with and without prefetching on a
+//! synthetic stream.
 //!
 //! Caps: counts saturate at `u32::MAX`, sums at `u64::MAX`; counterparty and device sets are
 //! bounded as their modules say. An idle account keeps its state until its next payment.
