@@ -255,8 +255,9 @@ impl FrontStage {
         }
     }
 
-    /// [`prepare`](Self::prepare) + [`observe`](Self::observe) for a pipeline that hands
-    /// transactions to the next stage by value: the result borrows nothing. Call
+    /// What the front stage needs of a payment (party and device keys), for a pipeline that
+    /// hands transactions to the next stage by value: the result borrows nothing (the local
+    /// time and the memo are left to [`Engine::decide_observed`]). Call
     /// [`observe_owned`](Self::observe_owned) on it next, in input order (so a batch's
     /// state can be loaded ahead with [`prefetch_owned`](Self::prefetch_owned)), then
     /// [`Engine::decide_observed`].
@@ -576,6 +577,10 @@ impl Engine {
         payee: Option<u32>,
         prepared: &Prepared<'_>,
     ) -> Decision {
+        debug_assert!(
+            prepared.front.is_some() || !self.features.is_part(),
+            "after front_stage() every payment goes through the front stage"
+        );
         let obs = match (&prepared.payment, &prepared.front) {
             (Some(p), Some(front)) => self.features.observe_part(p, Some(front)).observed,
             (Some(p), None) => self.features.observe(p),

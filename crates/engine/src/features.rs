@@ -646,6 +646,11 @@ impl FeatureStore {
         whole
     }
 
+    /// Whether this is a part of a [`split`](Self::split) store.
+    pub(crate) fn is_part(&self) -> bool {
+        self.shard_bits != 0
+    }
+
     /// Where this store keeps account `idx`, if it holds it.
     #[inline]
     fn local(&self, idx: u32) -> Option<usize> {
