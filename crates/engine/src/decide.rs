@@ -15,7 +15,7 @@
 //! The engine is deterministic: the same accounts, lists, policy and payments in the same
 //! order give byte-identical decisions. It reads no clock.
 
-use crate::features::{FeatureConfig, FeatureStore, Payment, party_key};
+use crate::features::{FeatureConfig, FeatureStore, Partial, Payment, party_key};
 use crate::lexicon::Lexicon;
 use crate::lists::{ListStore, scan_memo};
 use crate::policy::Policy;
@@ -178,6 +178,9 @@ pub struct Prepared<'t> {
     payment: Option<Payment>,
     local: LocalTime,
     memo: MemoFacts<'t>,
+    /// What a [`FrontStage`] observed of the payment: the device table and the sides it
+    /// holds. `None` when only prepared: the engine then observes every side itself.
+    front: Option<Partial>,
 }
 
 /// Prepares payments for an [`Engine`] ([`Engine::preparer`]); owns what it needs, so it
@@ -199,6 +202,12 @@ impl Preparer {
         out: &mut Prepared<'t>,
     ) {
         out.payment = Some(payment(tx, payer, payee, &self.accounts));
+        out.front = None;
+        self.prepare_rest(tx, out);
+    }
+
+    /// The local time and the memo's facts.
+    fn prepare_rest<'t>(&mut self, tx: &'t Transaction, out: &mut Prepared<'t>) {
         out.local = self.clock.local(tx.ts);
         let memo_text = tx.memo.as_ref().map_or("", |m| m.as_str());
         let memo = &mut out.memo;
@@ -212,6 +221,92 @@ impl Preparer {
             memo.refs = scan_memo(memo_text);
         }
     }
+}
+
+/// The first stage of a two-thread pipeline ([`Engine::front_stage`]): the stateless
+/// preparation of each payment, the device table, and the behaviour state of half the
+/// accounts (even indexes). It sees every payment, in order, ahead of the engine, which
+/// keeps the other half, the restrictions and the policy. Features depend only on the
+/// payments (never on decisions), so the split changes no decision; restrictions, which do
+/// depend on earlier decisions, stay on the engine's side.
+pub struct FrontStage {
+    preparer: Preparer,
+    features: FeatureStore,
+}
+
+impl FrontStage {
+    /// The stateless part ([`Preparer::prepare`]); call [`observe`](Self::observe) on it
+    /// next, in input order.
+    pub fn prepare<'t>(
+        &mut self,
+        tx: &'t Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+        out: &mut Prepared<'t>,
+    ) {
+        self.preparer.prepare(tx, payer, payee, out);
+    }
+
+    /// Records the prepared payment in this stage's state (device table, its half of the
+    /// accounts) and keeps what it found in `prepared` for [`Engine::decide_prepared`].
+    pub fn observe(&mut self, prepared: &mut Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            prepared.front = Some(self.features.observe_part(p, None));
+        }
+    }
+
+    /// What the front stage needs of a payment (party and device keys), for a pipeline that
+    /// hands transactions to the next stage by value: the result borrows nothing (the local
+    /// time and the memo are left to [`Engine::decide_observed`]). Call
+    /// [`observe_owned`](Self::observe_owned) on it next, in input order (so a batch's
+    /// state can be loaded ahead with [`prefetch_owned`](Self::prefetch_owned)), then
+    /// [`Engine::decide_observed`].
+    pub fn start_owned(
+        &mut self,
+        tx: &Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+    ) -> FrontObservation {
+        FrontObservation { payment: payment(tx, payer, payee, &self.preparer.accounts), front: None }
+    }
+
+    /// Records a payment started with [`start_owned`](Self::start_owned) in this stage's state.
+    pub fn observe_owned(&mut self, o: &mut FrontObservation) {
+        o.front = Some(self.features.observe_part(&o.payment, None));
+    }
+
+    /// Starts loading the state [`observe_owned`](Self::observe_owned) will touch: the
+    /// headers (`early`, two payments ahead) or the storage (one ahead).
+    pub fn prefetch_owned(&self, o: &FrontObservation, early: bool) {
+        if early {
+            self.features.prefetch_early(&o.payment);
+        } else {
+            self.features.prefetch(&o.payment);
+        }
+    }
+
+    /// Starts loading the state [`observe`](Self::observe) of `prepared` will touch (see
+    /// [`Engine::prefetch`]): with the payment two ahead first...
+    pub fn prefetch_early(&self, prepared: &Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            self.features.prefetch_early(p);
+        }
+    }
+
+    /// ...then with the next one.
+    pub fn prefetch(&self, prepared: &Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            self.features.prefetch(p);
+        }
+    }
+}
+
+/// What a [`FrontStage`] found of one payment, borrowing nothing from it
+/// ([`FrontStage::start_owned`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FrontObservation {
+    payment: Payment,
+    front: Option<Partial>,
 }
 
 /// The inline decision engine for one stream of payments.
@@ -361,9 +456,18 @@ impl Engine {
     /// sides' accounts and screening-cache slots the rules read (list checks read the
     /// account's country and website).
     pub fn prefetch_prepared(&self, prepared: &Prepared<'_>) {
+        self.prefetch_prepared_early(prepared);
+        self.prefetch_prepared_late(prepared);
+    }
+
+    /// The first half of [`prefetch_prepared`](Self::prefetch_prepared), for the payment
+    /// two ahead: the sides' state headers, accounts and screening-cache slots. A stream
+    /// loop that knows its payments ahead calls it with payment i+2 and
+    /// [`prefetch_prepared_late`](Self::prefetch_prepared_late) with payment i+1, so the
+    /// headers have arrived by the time the storage they point to is touched.
+    pub fn prefetch_prepared_early(&self, prepared: &Prepared<'_>) {
         if let Some(p) = &prepared.payment {
             self.features.prefetch_early(p);
-            self.features.prefetch(p);
             let cache = self.screen_cache.borrow();
             let touch = |idx: Option<u32>| {
                 idx.and_then(|i| self.accounts.get(i as usize))
@@ -371,6 +475,34 @@ impl Engine {
             };
             std::hint::black_box((touch(p.payer.account), touch(p.payee.account)));
         }
+    }
+
+    /// The second half of [`prefetch_prepared`](Self::prefetch_prepared): the sides' state
+    /// storage.
+    pub fn prefetch_prepared_late(&self, prepared: &Prepared<'_>) {
+        if let Some(p) = &prepared.payment {
+            self.features.prefetch(p);
+        }
+    }
+
+    /// Splits off the first stage of a two-thread pipeline: a [`FrontStage`] that takes
+    /// the device table and half the accounts' behaviour state with it. From then on every
+    /// payment goes through the front stage first ([`FrontStage::prepare`], then
+    /// [`FrontStage::observe`], in input order) and then to
+    /// [`decide_prepared`](Self::decide_prepared) here, in the same order; the decisions are
+    /// those [`decide`](Self::decide) would make. [`rejoin`](Self::rejoin) takes the stage
+    /// back (for [`features_at`](Self::features_at) and [`state_bytes`](Self::state_bytes)).
+    pub fn front_stage(&mut self) -> FrontStage {
+        let whole = std::mem::replace(&mut self.features, FeatureStore::new(&FeatureConfig::default(), 0));
+        let [front, back] = whole.split();
+        self.features = back;
+        FrontStage { preparer: self.preparer(), features: front }
+    }
+
+    /// Takes back a [`FrontStage`] split off this engine.
+    pub fn rejoin(&mut self, front: FrontStage) {
+        let back = std::mem::replace(&mut self.features, FeatureStore::new(&FeatureConfig::default(), 0));
+        self.features = FeatureStore::join([front.features, back]);
     }
 
     /// A [`Preparer`] for this engine's accounts and policy time zone, to run the stateless
@@ -403,6 +535,38 @@ impl Engine {
         d
     }
 
+    /// [`decide`](Self::decide) of a payment a [`FrontStage`] split off this engine has
+    /// observed ([`FrontStage::start_owned`]); the rest of the stateless part is done here.
+    pub fn decide_observed(
+        &mut self,
+        tx: &Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+        observed: &FrontObservation,
+    ) -> Decision {
+        let mut prepared = Prepared {
+            memo: MemoFacts { hits: std::mem::take(&mut self.hits), ..MemoFacts::default() },
+            ..Prepared::default()
+        };
+        self.preparer.prepare_rest(tx, &mut prepared);
+        prepared.payment = Some(observed.payment);
+        prepared.front = observed.front;
+        let d = self.decide_prepared(tx, payer, payee, &prepared);
+        self.hits = prepared.memo.hits;
+        d
+    }
+
+    /// Starts loading the state [`decide_observed`](Self::decide_observed) of `observed`
+    /// will touch (headers two payments ahead, `early`; storage one ahead).
+    pub fn prefetch_observed(&self, observed: &FrontObservation, early: bool) {
+        let prepared = Prepared { payment: Some(observed.payment), ..Prepared::default() };
+        if early {
+            self.prefetch_prepared_early(&prepared);
+        } else {
+            self.prefetch_prepared_late(&prepared);
+        }
+    }
+
     /// [`decide`](Self::decide) with the stateless part done ahead: `prepared` is what this
     /// engine's [`preparer`](Self::preparer) (or any preparer of the same accounts and
     /// policy) made of this `tx`. The decision is the same as `decide`'s.
@@ -413,9 +577,14 @@ impl Engine {
         payee: Option<u32>,
         prepared: &Prepared<'_>,
     ) -> Decision {
-        let obs = match &prepared.payment {
-            Some(p) => self.features.observe(p),
-            None => self.features.observe(&payment(tx, payer, payee, &self.accounts)),
+        debug_assert!(
+            prepared.front.is_some() || !self.features.is_part(),
+            "after front_stage() every payment goes through the front stage"
+        );
+        let obs = match (&prepared.payment, &prepared.front) {
+            (Some(p), Some(front)) => self.features.observe_part(p, Some(front)).observed,
+            (Some(p), None) => self.features.observe(p),
+            (None, _) => self.features.observe(&payment(tx, payer, payee, &self.accounts)),
         };
         let accounts: &[Account] = &self.accounts;
         let lists: &ListStore = &self.lists;

@@ -73,28 +73,33 @@
 //! | time buckets | 73.3 |
 //! | counterparties inline | 78.3 |
 //! | slack in the slices | 11.8 |
-//! | large counterparty sets (22,230 accounts) | 17.1 |
+//! | large counterparty sets (22,230 accounts) | 36.9 |
 //! | devices | 19.1 |
-//! | **total** | **231.5** (≈ 248 with 16 bytes of allocator overhead per allocation) |
+//! | **total** | **251.3** (≈ 268 with 16 bytes of allocator overhead per allocation) |
 //!
-//! Speed, same run, one core, CPU time of the replay thread, median of 3 rounds, on a
-//! shared 2-core machine busy with other work (±15 % between runs): about 2,100 ns per
-//! payment for `observe` (both sides, every feature) when the caller prefetches
-//! ([`FeatureStore::prefetch`] with the next payment, [`FeatureStore::prefetch_early`]
-//! with the one after), 3,000 ns when it does not; the first version of this store took
-//! 2,900–3,300 ns (the older counts-and-sums-only
-//! [`AccountWindows`](crate::windows::AccountWindows) `record` + `totals`: 1,263 ns then).
-//! Where the time goes (perf, a million accounts): the state is 230 MB, far beyond the
-//! caches, and each payment reads two account headers, then their slices (records at the
-//! front, counterparties at the back) and a device slot: without prefetching, waiting for
-//! memory is about a third of the time. Safe Rust has no prefetch instruction, so the hooks
-//! are plain reads the CPU runs on past, overlapping those misses with the previous
-//! payment's work. The rest is one pass over each side's buckets (about 17 per side on
+//! (Large sets were 17.1 bytes until a bug that lost every large set but the first was
+//! fixed; their tables now grow by a quarter to keep the total under 256.)
+//!
+//! Speed, same run, one core, CPU time of the replay thread, on a shared 2-core machine busy
+//! with other work (±15 % between runs): about 1,900–2,100 ns per payment for `observe`
+//! (both sides, every feature) when the caller prefetches ([`FeatureStore::prefetch`] with
+//! the next payment, [`FeatureStore::prefetch_early`] with the one after), 3,000 ns when it
+//! does not; 1,400–1,800 ns on 100,000 accounts. Where the time goes: the state is 250 MB,
+//! far beyond the caches, and each payment reads two account headers, then their slices
+//! (records at the front, counterparties at the back) and a device slot; safe Rust has no
+//! prefetch instruction, so the hooks are plain reads the CPU runs on past, overlapping
+//! those misses with the previous payment's work (the hooks' own reads are still 10–14 % of
+//! `perf` samples). In instructions (callgrind, 20,000 accounts) `observe` is about 11,000
+//! per payment: 4,400 the one pass over both sides' buckets (about 27 per payment on
 //! arrival) that sums the windows, takes out the buckets gone stale and finds the ones to
-//! add to; the counterparty pass (about 20 entries per side: lookup and distinct counts
-//! together); building the two feature values; and reallocating a growing account's
-//! slice. The `windows` criterion bench measures `observe` with and without prefetching on
-//! a synthetic stream.
+//! add to; 1,900 the counterparty pass (about 20 entries per side: lookup and distinct
+//! counts together); 1,700 adding the payment to its buckets and reallocating a growing
+//! account's slice; the rest building the two feature values and the device table. The
+//! bucket pass is the next target: running window totals would make a payment touch only
+//! the buckets that change, at the cost of bytes the 256-byte budget does not have yet.
+//! [`split`](FeatureStore::split) divides the state between two threads by account. The
+//! `windows` criterion bench measures `observe` with and without prefetching on a
+//! synthetic stream.
 //!
 //! Caps: counts saturate at `u32::MAX`, sums at `u64::MAX`; counterparty and device sets are
 //! bounded as their modules say. An idle account keeps its state until its next payment.
@@ -379,7 +384,7 @@ impl Account {
         let n = self.words.len();
         self.words
             .get(n.saturating_sub(2)..)
-            .map_or(0, |w| w.iter().rev().fold(0, |v, &u| v << 16 | usize::from(u)))
+            .map_or(0, |w| w.iter().fold(0, |v, &u| v << 16 | usize::from(u)))
     }
 
     fn set_large_index(&mut self, i: usize) {
@@ -518,9 +523,8 @@ fn table_bytes(capacity: usize, entry: usize) -> usize {
     buckets * (entry + 1) + 16
 }
 
-/// Account `idx`, growing the list to hold it.
-fn account_slot(accounts: &mut Vec<Account>, idx: u32) -> &mut Account {
-    let i = idx as usize;
+/// The account at local index `i`, growing the list to hold it.
+fn account_slot(accounts: &mut Vec<Account>, i: usize) -> &mut Account {
     if i >= accounts.len() {
         accounts.resize(i + 1, Account::default());
     }
@@ -539,6 +543,21 @@ pub struct FeatureStore {
     devices: Devices,
     moved: Vec<(u16, Rec)>,
     found: Vec<(usize, usize)>,
+    /// Which accounts this store holds: those whose index `i` has `i & shard_mask == shard`,
+    /// at `i >> shard_bits` (see [`FeatureStore::split`]).
+    shard: u32,
+    shard_bits: u32,
+}
+
+/// What the store that holds the device table and some sides found of a payment, for the
+/// store holding the other sides ([`FeatureStore::observe_part`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partial {
+    /// The features found so far: the amount class, night, the device count, and the sides
+    /// held by the stores that saw the payment.
+    pub observed: Observed,
+    /// Whether (device, payer) was new: the payer's store adds one to its device count.
+    pub new_pair: bool,
 }
 
 impl FeatureStore {
@@ -553,32 +572,141 @@ impl FeatureStore {
             devices: Devices::default(),
             moved: Vec::new(),
             found: Vec::new(),
+            shard: 0,
+            shard_bits: 0,
         }
+    }
+
+    /// Splits the store in two by account (even indexes, odd indexes), moving the state: the
+    /// first part keeps the device table. Each part observes the sides it holds
+    /// ([`observe_part`](Self::observe_part)), so two threads can share the per-account work
+    /// of one stream of payments; [`join`](Self::join) puts them back together. A part's
+    /// state is exactly what the whole store would hold for its accounts: an account's
+    /// windows and counterparties depend only on the payments it is a side of.
+    pub fn split(self) -> [FeatureStore; 2] {
+        let FeatureStore { amounts, pass_hours, clock, accounts, mut large, devices, shard_bits, .. } = self;
+        debug_assert_eq!(shard_bits, 0, "a part is not split again");
+        let part = |shard: u32, devices: Devices| FeatureStore {
+            amounts,
+            pass_hours,
+            clock: clock.clone(),
+            accounts: Vec::with_capacity(accounts.len().div_ceil(2)),
+            large: Vec::new(),
+            devices,
+            moved: Vec::new(),
+            found: Vec::new(),
+            shard,
+            shard_bits: 1,
+        };
+        let mut parts = [part(0, devices), part(1, Devices::default())];
+        for (i, mut a) in accounts.into_iter().enumerate() {
+            let Some(to) = parts.get_mut(i & 1) else { continue };
+            if a.large {
+                let set = large.get_mut(a.large_index()).map(|l| std::mem::replace(l, LargeSet::empty()));
+                a.set_large_index(to.large.len());
+                to.large.extend(set);
+            }
+            to.accounts.push(a);
+        }
+        parts
+    }
+
+    /// The whole store again from the two parts of [`split`](Self::split).
+    pub fn join(parts: [FeatureStore; 2]) -> FeatureStore {
+        let [even, odd] = parts;
+        let mut whole = FeatureStore {
+            accounts: Vec::with_capacity(even.accounts.len() + odd.accounts.len()),
+            large: Vec::new(),
+            shard: 0,
+            shard_bits: 0,
+            moved: Vec::new(),
+            found: Vec::new(),
+            amounts: even.amounts,
+            pass_hours: even.pass_hours,
+            clock: even.clock.clone(),
+            devices: even.devices,
+        };
+        let (mut e, mut o) = (even.accounts.into_iter().peekable(), odd.accounts.into_iter().peekable());
+        let (mut el, mut ol) = (even.large, odd.large);
+        while e.peek().is_some() || o.peek().is_some() {
+            // A part grows on its own for an index beyond the accounts it was made for.
+            let (a, large) = if whole.accounts.len().is_multiple_of(2) {
+                (e.next(), &mut el)
+            } else {
+                (o.next(), &mut ol)
+            };
+            let mut a = a.unwrap_or_default();
+            if a.large {
+                let set = large.get_mut(a.large_index()).map(|l| std::mem::replace(l, LargeSet::empty()));
+                a.set_large_index(whole.large.len());
+                whole.large.extend(set);
+            }
+            whole.accounts.push(a);
+        }
+        whole
+    }
+
+    /// Whether this is a part of a [`split`](Self::split) store.
+    pub(crate) fn is_part(&self) -> bool {
+        self.shard_bits != 0
+    }
+
+    /// Where this store keeps account `idx`, if it holds it.
+    #[inline]
+    fn local(&self, idx: u32) -> Option<usize> {
+        (idx & ((1 << self.shard_bits) - 1) == self.shard).then_some((idx >> self.shard_bits) as usize)
+    }
+
+    /// The state of account `idx`, if held and seen.
+    #[inline]
+    fn get(&self, idx: u32) -> Option<&Account> {
+        self.local(idx).and_then(|i| self.accounts.get(i))
     }
 
     /// Records one payment on its platform sides and returns their features including it.
     pub fn observe(&mut self, p: &Payment) -> Observed {
-        let amount = self.amounts.classify(p.amount_minor);
-        let night = self.clock.is_night(p.ts);
-        let mut accounts_on_device = 0;
-        if let (Some(device), Some(payer)) = (p.device, p.payer.account) {
-            let (n, new_pair) = self.devices.observe(device, payer);
-            accounts_on_device = n;
-            if new_pair {
-                let a = self.account_mut(payer);
-                a.devices = a.devices.saturating_add(1);
+        self.observe_part(p, None).observed
+    }
+
+    /// [`observe`](Self::observe) for the sides this store holds. `before` is what the
+    /// store holding the device table (the first part of a [`split`](Self::split)) found
+    /// of the same payment, `None` on that store itself; the result carries the sides of
+    /// both. Each part must see every payment, in order.
+    pub fn observe_part(&mut self, p: &Payment, before: Option<&Partial>) -> Partial {
+        let (mut observed, new_pair) = match before {
+            Some(b) => (b.observed, b.new_pair),
+            None => {
+                let amount = self.amounts.classify(p.amount_minor);
+                let night = self.clock.is_night(p.ts);
+                let mut accounts_on_device = 0;
+                let mut new_pair = false;
+                if let (Some(device), Some(payer)) = (p.device, p.payer.account) {
+                    (accounts_on_device, new_pair) = self.devices.observe(device, payer);
+                }
+                (Observed { payer: None, payee: None, accounts_on_device, amount, night }, new_pair)
             }
+        };
+        let (amount, night) = (observed.amount, observed.night);
+        if new_pair
+            && let Some(payer) = p.payer.account
+            && let Some(i) = self.local(payer)
+        {
+            let a = account_slot(&mut self.accounts, i);
+            a.devices = a.devices.saturating_add(1);
         }
         let side = |s: &mut Self, me: &Side, other: &Side, dir: Direction| {
-            me.account.map(|idx| {
-                let mut f = s.observe_side(idx, dir, p.ts, p.amount_minor, amount, night, other.key);
-                f.age_micros = me.created_at.map(|c| p.ts.as_micros() - c.as_micros());
-                f
-            })
+            let i = me.account.and_then(|idx| s.local(idx))?;
+            let mut f = s.observe_side(i, dir, p.ts, p.amount_minor, amount, night, other.key);
+            f.age_micros = me.created_at.map(|c| p.ts.as_micros() - c.as_micros());
+            Some(f)
         };
-        let payer = side(self, &p.payer, &p.payee, Direction::Out);
-        let payee = side(self, &p.payee, &p.payer, Direction::In);
-        Observed { payer, payee, accounts_on_device, amount, night }
+        if let Some(f) = side(self, &p.payer, &p.payee, Direction::Out) {
+            observed.payer = Some(f);
+        }
+        if let Some(f) = side(self, &p.payee, &p.payer, Direction::In) {
+            observed.payee = Some(f);
+        }
+        Partial { observed, new_pair }
     }
 
     /// Starts loading the state `p` will touch, changing nothing: call it with the payment
@@ -589,7 +717,7 @@ impl FeatureStore {
     /// past the reads, whose values nothing waits for.
     pub fn prefetch(&self, p: &Payment) {
         let touch = |idx: Option<u32>| {
-            idx.and_then(|i| self.accounts.get(i as usize)).map_or(0, |a| {
+            idx.and_then(|i| self.get(i)).map_or(0, |a| {
                 // One unit of every cache line of the records and the counterparties.
                 let line = 64 / std::mem::size_of::<Unit>();
                 let lines = a.words.iter().step_by(line).chain(a.words.last());
@@ -602,8 +730,7 @@ impl FeatureStore {
     /// The first stage of [`prefetch`](Self::prefetch): the sides' account headers and the
     /// device's slot.
     pub fn prefetch_early(&self, p: &Payment) {
-        let touch =
-            |idx: Option<u32>| idx.and_then(|i| self.accounts.get(i as usize)).map_or(0, |a| a.newest_minute);
+        let touch = |idx: Option<u32>| idx.and_then(|i| self.get(i)).map_or(0, |a| a.newest_minute);
         let device = p.device.map_or(0, |d| self.devices.touch(d));
         std::hint::black_box(touch(p.payer.account) ^ touch(p.payee.account) ^ device);
     }
@@ -612,7 +739,7 @@ impl FeatureStore {
     /// would see them), changing nothing. Exact for `now` from 10 minutes before the
     /// account's newest payment on, including any later `now`.
     pub fn features_at(&self, account: u32, now: Timestamp, created_at: Option<Timestamp>) -> PartyFeatures {
-        let Some(a) = self.accounts.get(account as usize) else { return PartyFeatures::default() };
+        let Some(a) = self.get(account) else { return PartyFeatures::default() };
         if a.newest_minute == NOTHING_SEEN {
             return PartyFeatures {
                 age_micros: created_at.map(|c| now.as_micros() - c.as_micros()),
@@ -665,9 +792,7 @@ impl FeatureStore {
     /// (diagnostics).
     pub fn bytes_by_use(&self, idx: u32) -> (usize, usize, usize) {
         let u = std::mem::size_of::<Unit>();
-        self.accounts
-            .get(idx as usize)
-            .map_or((0, 0, 0), |a| (usize::from(a.rec_len) * u, a.cp_words() * u, a.free() * u))
+        self.get(idx).map_or((0, 0, 0), |a| (usize::from(a.rec_len) * u, a.cp_words() * u, a.free() * u))
     }
 
     /// Diagnostics: records held by size (small 6 bytes, narrow 8, wide 30), of them
@@ -704,13 +829,10 @@ impl FeatureStore {
         self.accounts.len()
     }
 
-    fn account_mut(&mut self, idx: u32) -> &mut Account {
-        account_slot(&mut self.accounts, idx)
-    }
     #[allow(clippy::too_many_arguments)]
     fn observe_side(
         &mut self,
-        idx: u32,
+        idx: usize,
         dir: Direction,
         ts: Timestamp,
         amount_minor: i64,

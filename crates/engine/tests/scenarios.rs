@@ -49,7 +49,12 @@ fn run(name: &str) -> String {
     let mut engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
     // The pipeline's path (stateless part prepared on another thread, then
     // `decide_prepared`) must decide exactly as `decide`.
-    let mut prepared_engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), accounts).unwrap();
+    let mut prepared_engine =
+        Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
+    // And the two-thread pipeline's: a front stage (stateless part, device table, even
+    // accounts) on another thread, the rest here.
+    let mut split_engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), accounts).unwrap();
+    let mut front = split_engine.front_stage();
     let mut preparer = std::thread::spawn({
         let p = prepared_engine.preparer();
         move || p
@@ -70,6 +75,11 @@ fn run(name: &str) -> String {
         prepared_engine.prefetch_prepared(&prepared);
         let same = prepared_engine.decide_prepared(&adm.tx, adm.payer, adm.payee, &prepared);
         assert_eq!(same, decision, "decide_prepared differs from decide");
+        let mut split = Prepared::default();
+        front.prepare(&adm.tx, adm.payer, adm.payee, &mut split);
+        front.observe(&mut split);
+        let same = split_engine.decide_prepared(&adm.tx, adm.payer, adm.payee, &split);
+        assert_eq!(same, decision, "the front stage's pipeline differs from decide");
         writer.write(&decision).unwrap();
     }
     let stats = ingest.stats().clone();

@@ -39,9 +39,11 @@ pub struct Args {
     #[arg(long, default_value_t = 3)]
     runs: usize,
     /// Thread counts to measure, comma-separated: 1 decides on one thread; 2 runs a
-    /// two-stage pipeline (thread A prepares the stateless part of each payment — party and
-    /// device keys, local time, memo lexicon and address scan — in batches of
-    /// `--batch`; thread B does the stateful part in input order).
+    /// two-stage pipeline in batches of `--batch`: thread A prepares the stateless part of
+    /// each payment (party and device keys, local time, memo lexicon and address scan) and
+    /// keeps the device table and the behaviour state of the even-indexed accounts; thread
+    /// B keeps the odd-indexed accounts, the restrictions and the policy, and decides in
+    /// input order.
     #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 2])]
     threads: Vec<usize>,
     /// Payments per batch handed from stage A to stage B (2 threads).
@@ -65,64 +67,101 @@ fn fold(sink: u64, d: &Decision) -> u64 {
     sink.rotate_left(5).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ v
 }
 
-/// One timed pass over `txs` on one thread; returns the per-decision latency histogram
-/// (prepare + decide of each payment; prefetching the next one is outside the timer).
-fn run_one(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>) -> u64 {
+/// One timed pass over `txs` on one thread; returns the checksum, the per-decision latency
+/// histogram (prepare + decide of each payment; prefetching the state of the next two is
+/// outside the timer) and the thread's CPU time.
+fn run_one(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>) -> (u64, [u64; 2]) {
+    let started = cpu_ns();
     let mut preparer = engine.preparer();
-    let mut slots = [Prepared::default(), Prepared::default()];
+    // Payment i is decided while i+1 and i+2 are prepared and their state is on its way.
+    let mut slots: [Prepared<'_>; 3] = Default::default();
+    let mut prep_ns = [0u64; 3];
     let mut sink = 0u64;
-    let mut prep_ns = 0u64;
-    if let Some((tx, p, q)) = txs.first() {
+    for (k, (tx, p, q)) in txs.iter().take(2).enumerate() {
         let t0 = Instant::now();
-        preparer.prepare(tx, *p, *q, &mut slots[0]);
-        prep_ns = t0.elapsed().as_nanos() as u64;
+        preparer.prepare(tx, *p, *q, &mut slots[k]);
+        prep_ns[k] = t0.elapsed().as_nanos() as u64;
+    }
+    if let Some(s) = slots.get(1) {
+        engine.prefetch_prepared_early(s);
     }
     for (i, (tx, payer, payee)) in txs.iter().enumerate() {
-        let [cur, next] = &mut slots;
-        let (cur, next) = if i % 2 == 0 { (&*cur, next) } else { (&*next, cur) };
-        let mut next_ns = 0;
-        if let Some((ntx, p, q)) = txs.get(i + 1) {
+        if let Some((ntx, p, q)) = txs.get(i + 2) {
+            let slot = &mut slots[(i + 2) % 3];
             let t0 = Instant::now();
-            preparer.prepare(ntx, *p, *q, next);
-            next_ns = t0.elapsed().as_nanos() as u64;
-            engine.prefetch_prepared(next);
+            preparer.prepare(ntx, *p, *q, slot);
+            prep_ns[(i + 2) % 3] = t0.elapsed().as_nanos() as u64;
+            engine.prefetch_prepared_early(slot);
+        }
+        if i + 1 < txs.len() {
+            engine.prefetch_prepared_late(&slots[(i + 1) % 3]);
         }
         let t0 = Instant::now();
-        let d = engine.decide_prepared(tx, *payer, *payee, cur);
-        let ns = t0.elapsed().as_nanos() as u64 + prep_ns;
-        prep_ns = next_ns;
+        let d = engine.decide_prepared(tx, *payer, *payee, &slots[i % 3]);
+        let ns = t0.elapsed().as_nanos() as u64 + prep_ns[i % 3];
         sink = fold(sink, &d);
         hist.saturating_record(ns.max(1));
     }
-    sink
+    (sink, [cpu_ns().saturating_sub(started), 0])
 }
 
-/// One timed pass over `txs` as a two-stage pipeline; returns the latency histogram of the
-/// stateful stage (`decide_prepared` of each payment on thread B).
-fn run_two(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>, batch: usize) -> u64 {
+/// Nanoseconds the calling thread has run on a CPU (`/proc/thread-self/schedstat`; 0 where
+/// there is none): unlike wall time, not inflated by other processes on a busy machine.
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// One timed pass over `txs` as a two-stage pipeline: thread A runs the engine's
+/// [`FrontStage`](sluice_engine::decide::FrontStage) (the stateless part of each payment,
+/// then the device table and the even-indexed accounts' behaviour state) in batches of
+/// `batch`; thread B the rest (the odd-indexed accounts, restrictions, rules) in input
+/// order. Returns the checksum, the latency histogram of stage B (`decide_prepared` of each
+/// payment) and each thread's CPU time.
+fn run_two(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>, batch: usize) -> (u64, [u64; 2]) {
     let batch = batch.max(1);
-    let mut preparer = engine.preparer();
+    let mut front = engine.front_stage();
     let (to_b, from_a) = mpsc::sync_channel::<(usize, Vec<Prepared<'_>>)>(8);
     let (to_a, from_b) = mpsc::channel::<Vec<Prepared<'_>>>();
-    std::thread::scope(|s| {
-        s.spawn(move || {
+    let (sink, front, cpu) = std::thread::scope(|s| {
+        let a = s.spawn(move || {
+            let started = cpu_ns();
             for (k, chunk) in txs.chunks(batch).enumerate() {
                 let mut v = from_b.try_recv().unwrap_or_default();
                 v.resize_with(chunk.len(), Prepared::default);
                 for ((tx, p, q), out) in chunk.iter().zip(v.iter_mut()) {
-                    preparer.prepare(tx, *p, *q, out);
+                    front.prepare(tx, *p, *q, out);
+                }
+                // The batch's payments are known now: load each one's state ahead of it.
+                for j in 0..v.len() {
+                    if let Some(n) = v.get(j + 2) {
+                        front.prefetch_early(n);
+                    }
+                    if let Some(n) = v.get(j + 1) {
+                        front.prefetch(n);
+                    }
+                    if let Some(x) = v.get_mut(j) {
+                        front.observe(x);
+                    }
                 }
                 if to_b.send((k * batch, v)).is_err() {
-                    return;
+                    break;
                 }
             }
+            (front, cpu_ns().saturating_sub(started))
         });
+        let started = cpu_ns();
         let mut sink = 0u64;
         for (start, v) in from_a {
             let Some(chunk) = txs.get(start..start + v.len()) else { break };
             for (j, ((tx, payer, payee), prep)) in chunk.iter().zip(v.iter()).enumerate() {
+                if let Some(next) = v.get(j + 2) {
+                    engine.prefetch_prepared_early(next);
+                }
                 if let Some(next) = v.get(j + 1) {
-                    engine.prefetch_prepared(next);
+                    engine.prefetch_prepared_late(next);
                 }
                 let t0 = Instant::now();
                 let d = engine.decide_prepared(tx, *payer, *payee, prep);
@@ -133,8 +172,14 @@ fn run_two(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>, batch: us
             // The batch goes back to stage A for reuse (its buffers keep their capacity).
             let _ = to_a.send(v);
         }
-        sink
-    })
+        let b_cpu = cpu_ns().saturating_sub(started);
+        match a.join() {
+            Ok((front, a_cpu)) => (sink, front, [a_cpu, b_cpu]),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    });
+    engine.rejoin(front);
+    (sink, cpu)
 }
 
 struct Loaded {
@@ -200,30 +245,32 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let mut runs = Vec::new();
             let mut last = None;
             let mut sums = Vec::new();
+            let mut cpus = Vec::new();
             for _ in 0..args.runs.max(1) {
                 let mut engine = deciding.engine(Arc::clone(&data.accounts))?;
                 let mut hist = Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)?;
                 let started = Instant::now();
-                let sink = if threads >= 2 {
+                let (sink, cpu) = if threads >= 2 {
                     run_two(&mut engine, &data.txs, &mut hist, args.batch)
                 } else {
                     run_one(&mut engine, &data.txs, &mut hist)
                 };
                 let secs = started.elapsed().as_secs_f64();
                 sums.push(sink);
+                cpus.push(cpu);
                 runs.push(secs);
                 last = Some((engine, hist));
             }
             sums.dedup();
             checksums.extend(sums);
-            results.push((threads.clamp(1, 2), runs, last));
+            results.push((threads.clamp(1, 2), runs, last, cpus));
         }
         checksums.dedup();
         anyhow::ensure!(
             checksums.len() <= 1,
             "the thread counts decided differently (decision checksums {checksums:x?})"
         );
-        let Some((_, _, Some((engine, _)))) = results.last() else { continue };
+        let Some((_, _, Some((engine, _)), _)) = results.last() else { continue };
         let bytes = engine.state_bytes() as f64 / data.accounts.len().max(1) as f64;
         let s = engine.stats();
         writeln!(
@@ -236,7 +283,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             thousands(s.by_outcome[1]),
             thousands(s.by_outcome[2])
         )?;
-        for (threads, runs, last) in &mut results {
+        for (threads, runs, last, cpus) in &mut results {
             runs.sort_by(f64::total_cmp);
             let median = runs[runs.len() / 2];
             let Some((_, hist)) = last else { continue };
@@ -260,6 +307,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 hist.value_at_quantile(0.999),
                 hist.max()
             )?;
+            // CPU time per decision of each thread, median over the runs: what the
+            // throughput would be on otherwise idle cores is about 1e9 / the larger.
+            let per = |k: usize| {
+                let mut v: Vec<f64> = cpus.iter().map(|c| c[k] as f64 / n.max(1) as f64).collect();
+                v.sort_by(f64::total_cmp);
+                v.get(v.len() / 2).copied().unwrap_or(0.0)
+            };
+            if *threads >= 2 {
+                writeln!(
+                    out,
+                    "    CPU per decision (thread CPU time, median): stage A {:.0} ns · stage B {:.0} ns",
+                    per(0),
+                    per(1)
+                )?;
+            } else {
+                writeln!(out, "    CPU per decision (thread CPU time, median): {:.0} ns", per(0))?;
+            }
         }
         writeln!(
             out,

@@ -351,34 +351,6 @@ pub(crate) struct Fields {
 }
 
 impl Fields {
-    #[inline(always)]
-    pub fn add(&mut self, r: &Rec) {
-        self.c[0] += u64::from(r.count);
-        self.c[1] += u64::from(r.round);
-        self.c[2] += u64::from(r.pegged);
-        self.c[3] += u64::from(r.night);
-        self.c[4] += u64::from(r.new);
-        self.sum += u128::from(r.sum);
-    }
-
-    #[inline]
-    fn plus(mut self, o: &Fields) -> Fields {
-        for (a, b) in self.c.iter_mut().zip(o.c) {
-            *a += b;
-        }
-        self.sum += o.sum;
-        self
-    }
-
-    #[inline]
-    fn minus(mut self, o: &Fields) -> Fields {
-        for (a, b) in self.c.iter_mut().zip(o.c) {
-            *a = a.saturating_sub(b);
-        }
-        self.sum = self.sum.saturating_sub(o.sum);
-        self
-    }
-
     /// A counter, saturated to `u32`.
     pub fn get(&self, k: usize) -> u32 {
         self.c.get(k).map_or(0, |&x| u32::try_from(x).unwrap_or(u32::MAX))
@@ -393,19 +365,31 @@ impl Fields {
 /// What one pass over an account's records found.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Scan {
-    /// Every record, by stream and tier.
-    by_tier: [[Fields; 3]; 3],
-    /// `[window][stream]`: records a window of their tier would hold but `now`'s does not
-    /// (the rare ones in the grace zone, or later than `now`).
-    outside: [[Fields; 3]; 3],
+    /// `[stream][window]` (`h1`, `h24`, `d7`): the records a window holds — those of a tier
+    /// no coarser than the window's whose bucket is inside it. Summed straight into the
+    /// window (no totals per tier to correct afterwards): one masked addition per window,
+    /// no branch on the record's tier.
+    win: [[Fields; 3]; 3],
     /// Money in and out over the pass-through span.
     span: [u128; 2],
     /// Some record is below the new horizon.
     pub stale: bool,
-    /// Some record is in `outside`.
-    any_outside: bool,
     /// Where the records of the two keys looked for are.
     pub found: [Option<Found>; 2],
+}
+
+impl Fields {
+    /// Adds `r` when `yes`, without a branch.
+    #[inline(always)]
+    fn add_if(&mut self, r: &Rec, yes: bool) {
+        let m = u64::from(yes).wrapping_neg();
+        self.c[0] += u64::from(r.count) & m;
+        self.c[1] += u64::from(r.round) & m;
+        self.c[2] += u64::from(r.pegged) & m;
+        self.c[3] += u64::from(r.night) & m;
+        self.c[4] += u64::from(r.new) & m;
+        self.sum += u128::from(r.sum & m);
+    }
 }
 
 impl Scan {
@@ -413,45 +397,21 @@ impl Scan {
     #[inline(always)]
     pub fn add(&mut self, spans: &Spans, stream: usize, tier: Tier, start: i64, r: &Rec) {
         let t = tier as usize;
-        let (Some(by_tier), Some(&(lo, hi))) = (self.by_tier.get_mut(stream), spans.windows.get(t)) else {
-            return;
-        };
-        if let Some(f) = by_tier.get_mut(t) {
-            f.add(r);
-        }
-        if start < lo || start > hi {
-            self.add_outside(spans, stream, t, start, r);
-        }
-        if tier <= Tier::Hour
-            && spans.pass.0 <= start
-            && start <= spans.pass.1
-            && let Some(x) = self.span.get_mut(stream)
-        {
-            *x += u128::from(r.sum);
-        }
-    }
-
-    #[cold]
-    fn add_outside(&mut self, spans: &Spans, stream: usize, t: usize, start: i64, r: &Rec) {
-        self.any_outside = true;
-        for (w, &(lo, hi)) in spans.windows.iter().enumerate().skip(t) {
-            if (start < lo || start > hi)
-                && let Some(f) = self.outside.get_mut(w).and_then(|x| x.get_mut(stream))
-            {
-                f.add(r);
+        if let Some(w) = self.win.get_mut(stream) {
+            for (k, (f, &(lo, hi))) in w.iter_mut().zip(&spans.windows).enumerate() {
+                f.add_if(r, k >= t && lo <= start && start <= hi);
             }
+        }
+        if let Some(x) = self.span.get_mut(stream) {
+            let inside = tier <= Tier::Hour && spans.pass.0 <= start && start <= spans.pass.1;
+            *x += u128::from(r.sum & u64::from(inside).wrapping_neg());
         }
     }
 
     /// `[h1, h24, d7]` of `stream`.
     #[inline]
     pub fn windows(&self, stream: usize) -> [Fields; 3] {
-        let t = self.by_tier.get(stream).copied().unwrap_or_default();
-        if !self.any_outside {
-            return [t[0], t[0].plus(&t[1]), t[0].plus(&t[1]).plus(&t[2])];
-        }
-        let o = |w: usize| self.outside.get(w).and_then(|x| x.get(stream)).copied().unwrap_or_default();
-        [t[0].minus(&o(0)), t[0].plus(&t[1]).minus(&o(1)), t[0].plus(&t[1]).plus(&t[2]).minus(&o(2))]
+        self.win.get(stream).copied().unwrap_or_default()
     }
 
     /// Money in minus money out over the pass-through span, at least 0.

@@ -145,6 +145,21 @@ fn many_counterparties_move_to_a_large_set() {
     assert!(s.accounts[0].large);
 }
 
+#[test]
+fn every_large_set_is_found_again() {
+    // The second account to move to a large set once read its table index back with the
+    // halves swapped and lost its counterparties.
+    let mut s = store();
+    let t0 = ts("2026-03-02T08:00:00Z");
+    for k in 0..600u64 {
+        let t = t0.saturating_add_micros(k as i64 * MICROS_PER_MINUTE);
+        let f = s.observe(&pay(t, 100, ext(k / 2), acct((k % 2) as u32))).payee.unwrap();
+        assert_eq!(f.counterparties, (k / 2 + 1) as u32, "{k}");
+        assert_eq!(f.d7[IN].new_counterparty, (k / 2 + 1) as u32, "{k}");
+    }
+    assert!(s.accounts[0].large && s.accounts[1].large);
+}
+
 /// A 64-bit key from a seed: what real party keys look like.
 fn random_key(i: u64) -> u64 {
     FixedState::with_seed(42).hash_one(i)
@@ -380,4 +395,85 @@ proptest! {
     ) {
         check(base, events, later, 2)?;
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Two parts of a split store, each observing the sides it holds (the first with the
+    /// device table), give exactly the whole store's features, and join back into its state.
+    #[test]
+    fn split_parts_observe_as_the_whole(
+        events in prop::collection::vec(
+            (step(), amount(), 0u32..7, 0u32..7, 0u64..5, prop::option::of(0u64..4)),
+            1..200,
+        ),
+        split_after in 0usize..50,
+    ) {
+        let mut whole = store();
+        let mut parts: Option<[FeatureStore; 2]> = None;
+        let mut pending = Some(store());
+        let mut newest = ts("2026-03-01T16:00:00Z").as_micros();
+        for (k, (step, amount, a, b, cp, device)) in events.into_iter().enumerate() {
+            let t = match step {
+                Step::Ahead(d) => newest + d,
+                Step::Late(d) | Step::VeryLate(d) => newest - d,
+            };
+            newest = newest.max(t);
+            // Accounts 0..5; 5 and 6 stand for outside parties.
+            let side = |i: u32| if i < 5 { acct(i) } else { ext(cp + u64::from(i)) };
+            let mut p = pay(Timestamp::from_micros(t).unwrap(), amount, side(a), side(b));
+            p.device = device.map(|d| key(500 + d));
+            let want = whole.observe(&p);
+            if k == split_after && let Some(s) = pending.take() {
+                parts = Some(s.split());
+            }
+            let got = match (&mut parts, &mut pending) {
+                (Some([first, second]), _) => {
+                    let partial = first.observe_part(&p, None);
+                    second.observe_part(&p, Some(&partial)).observed
+                }
+                (None, Some(s)) => s.observe(&p),
+                (None, None) => unreachable!(),
+            };
+            prop_assert_eq!(got, want);
+        }
+        let joined = match (parts, pending) {
+            (Some(p), _) => FeatureStore::join(p),
+            (None, Some(s)) => s,
+            (None, None) => unreachable!(),
+        };
+        let now = Timestamp::from_micros(newest).unwrap();
+        for i in 0..5 {
+            prop_assert_eq!(joined.features_at(i, now, None), whole.features_at(i, now, None));
+            prop_assert_eq!(joined.bytes_by_use(i), whole.bytes_by_use(i));
+        }
+        prop_assert_eq!(joined.census(), whole.census());
+    }
+}
+
+#[test]
+fn split_keeps_large_counterparty_sets() {
+    let mut whole = store();
+    let mut before = store();
+    let t0 = ts("2026-03-02T08:00:00Z");
+    let at = |k: u64| t0.saturating_add_micros(k as i64 * 7 * MICROS_PER_MINUTE);
+    for k in 0..300u64 {
+        // Accounts 1 and 2 both get large sets; account 3 a small one.
+        let p = pay(at(k), 100, ext(k), acct(1 + (k % 3) as u32));
+        whole.observe(&p);
+        before.observe(&p);
+    }
+    let [mut even, mut odd] = before.split();
+    for k in 300..400u64 {
+        let p = pay(at(k), 100, ext(k % 250), acct(1 + (k % 3) as u32));
+        let want = whole.observe(&p);
+        let partial = even.observe_part(&p, None);
+        assert_eq!(odd.observe_part(&p, Some(&partial)).observed, want);
+    }
+    let joined = FeatureStore::join([even, odd]);
+    for i in 0..4 {
+        assert_eq!(joined.features_at(i, at(400), None), whole.features_at(i, at(400), None));
+    }
+    assert_eq!(joined.census(), whole.census());
 }

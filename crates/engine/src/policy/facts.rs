@@ -212,12 +212,13 @@ pub struct Facts<'a> {
     pub screen_cache: &'a std::cell::RefCell<ScreenCache>,
 }
 
-/// Screening results per (account, list): one byte per pair in a dense array (0 = not
+/// Screening results per (account, list): two bits per pair in a dense array (0 = not
 /// screened yet, 1 = no match, 2 = a match whose exact score is in a side map, since matches
 /// are rare). One array read per `screen()` on the inline path after the first payment.
 #[derive(Debug, Default)]
 pub struct ScreenCache {
     lists: usize,
+    /// Four pairs per byte, pair `k` in bits `2 (k mod 4)`.
     state: Vec<u8>,
     scores: hashbrown::HashMap<(u32, u16), f32, foldhash::fast::FixedState>,
 }
@@ -225,7 +226,7 @@ pub struct ScreenCache {
 impl ScreenCache {
     /// A cache for `accounts` accounts and `lists` lists.
     pub fn new(accounts: usize, lists: usize) -> Self {
-        ScreenCache { lists, state: vec![0; accounts * lists], scores: Default::default() }
+        ScreenCache { lists, state: vec![0; (accounts * lists).div_ceil(4)], scores: Default::default() }
     }
     /// Heap bytes.
     pub fn heap_bytes(&self) -> usize {
@@ -233,7 +234,16 @@ impl ScreenCache {
     }
     /// One byte of account `idx`'s slots (see `Engine::prefetch_prepared`).
     pub(crate) fn touch(&self, idx: Option<u32>) -> u8 {
-        idx.and_then(|i| self.state.get(i as usize * self.lists)).copied().unwrap_or(0)
+        idx.and_then(|i| self.state.get(i as usize * self.lists / 4)).copied().unwrap_or(0)
+    }
+    fn get(&self, slot: usize) -> u8 {
+        self.state.get(slot / 4).map_or(0, |b| (b >> (2 * (slot % 4))) & 3)
+    }
+    fn set(&mut self, slot: usize, v: u8) {
+        if let Some(b) = self.state.get_mut(slot / 4) {
+            let shift = 2 * (slot % 4);
+            *b = (*b & !(3 << shift)) | (v & 3) << shift;
+        }
     }
     fn slot(&self, idx: u32, list: ListId) -> Option<usize> {
         let l = usize::from(list.index());
@@ -269,16 +279,14 @@ impl<'a> Facts<'a> {
         let slot = self.screen_cache.borrow().slot(idx, list);
         let screen = || self.screener.best_for_account(&acct.name, name, acct.kind, acct.country);
         let Some(slot) = slot else { return screen() };
-        let state = self.screen_cache.borrow().state.get(slot).copied().unwrap_or(0);
+        let state = self.screen_cache.borrow().get(slot);
         match state {
             1 => 0.0,
             2 => self.screen_cache.borrow().scores.get(&(idx, list.index())).map_or(0.0, |v| f64::from(*v)),
             _ => {
                 let score = screen() as f32;
                 let mut c = self.screen_cache.borrow_mut();
-                if let Some(b) = c.state.get_mut(slot) {
-                    *b = if score > 0.0 { 2 } else { 1 };
-                }
+                c.set(slot, if score > 0.0 { 2 } else { 1 });
                 if score > 0.0 {
                     c.scores.insert((idx, list.index()), score);
                 }
