@@ -203,16 +203,45 @@ pub struct Operation {
 }
 
 /// What generating a day reads of an account picked at random (a payee, a friend, a
-/// stranger), copied out of [`Acct`] into 8 bytes so that the look-up touches one small,
-/// mostly cached table instead of a whole `Acct`.
-#[derive(Clone, Copy, Debug, Default)]
+/// stranger), copied out of [`Acct`] into small tables of their own, so that a look-up
+/// touches a table that mostly stays cached instead of a whole `Acct`: the merchant
+/// category in a byte, whether it is an operator's in a bit, the device in 4 bytes.
+#[derive(Clone, Debug, Default)]
 pub struct Hot {
-    /// [`Acct::device`].
-    pub device: u32,
-    /// [`Acct::category`].
-    pub category: u8,
-    /// The account's behaviour is [`Behaviour::Operator`].
-    pub operator: bool,
+    /// [`Acct::device`] of every account.
+    pub device: Vec<u32>,
+    /// [`Acct::category`] of every account.
+    pub category: Vec<u8>,
+    /// Bit `i % 64` of word `i / 64`: account `i`'s behaviour is [`Behaviour::Operator`].
+    operator: Vec<u64>,
+}
+
+impl Hot {
+    fn new(accts: &[Acct]) -> Self {
+        let mut operator = vec![0u64; accts.len().div_ceil(64)];
+        for (i, a) in accts.iter().enumerate() {
+            if a.behaviour == Behaviour::Operator
+                && let Some(w) = operator.get_mut(i / 64)
+            {
+                *w |= 1 << (i % 64);
+            }
+        }
+        Hot {
+            device: accts.iter().map(|a| a.device).collect(),
+            category: accts.iter().map(|a| a.category).collect(),
+            operator,
+        }
+    }
+
+    /// Whether account `i` is run by an operation (false for no such account).
+    pub fn operator(&self, i: u32) -> bool {
+        self.operator.get(i as usize / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    /// The merchant category of account `i`.
+    pub fn category(&self, i: u32) -> u8 {
+        self.category.get(i as usize).copied().unwrap_or(0)
+    }
 }
 
 /// The whole simulated platform.
@@ -255,8 +284,8 @@ pub struct World {
     pub usdt_rate: Vec<f64>,
     /// Devices handed out so far (device numbers are 1..=devices).
     pub devices: u32,
-    /// [`Hot`] of every account; index = account index.
-    pub hot: Vec<Hot>,
+    /// What generation reads of accounts picked at random.
+    pub hot: Hot,
 }
 
 /// An operation's plan: kind, windows (from, to, fresh account?), mules (fresh?), collectors.
@@ -766,14 +795,7 @@ impl World {
             })
             .collect();
 
-        let hot = accts
-            .iter()
-            .map(|a| Hot {
-                device: a.device,
-                category: a.category,
-                operator: a.behaviour == Behaviour::Operator,
-            })
-            .collect();
+        let hot = Hot::new(&accts);
         World {
             hot,
             seed,
