@@ -7,7 +7,7 @@ use crate::calendar::Day;
 use crate::config::SimConfig;
 use crate::rng::{Draw, SimRng, stream};
 use rand::seq::SliceRandom;
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use sluice_core::time::MICROS_PER_DAY;
 use sluice_core::{AccountKind, CivilDate, Role};
 
@@ -288,6 +288,30 @@ pub struct World {
     pub hot: Hot,
 }
 
+/// The circles picked by membership draws `(city, uniform draw, person)`, and their
+/// inverse (the circles of each of the first `accounts` accounts).
+fn circle_groups(
+    picks: &[(u32, f64, u32)],
+    circle_city: &[Vec<u32>],
+    n_circles: usize,
+    accounts: usize,
+) -> (Groups, Groups) {
+    let mut membership: Vec<(u32, u32)> = picks
+        .par_iter()
+        .filter_map(|&(city, u, p)| {
+            let list = circle_city.get(city as usize)?;
+            // Skewed choice: some circles are large, most are small.
+            let pos = ((list.len() as f64) * u.powf(1.6)) as usize;
+            Some((*list.get(pos.min(list.len().saturating_sub(1)))?, p))
+        })
+        .collect();
+    membership.par_sort_unstable();
+    membership.dedup();
+    let circles = Groups::from_pairs(n_circles, &membership);
+    let inverse: Vec<(u32, u32)> = membership.iter().map(|&(c, p)| (p, c)).collect();
+    (circles, Groups::from_pairs(accounts, &inverse))
+}
+
 /// An operation's plan: kind, windows (from, to, fresh account?), mules (fresh?), collectors.
 type OpPlan = (OpKind, Vec<(i32, i32, bool)>, Vec<bool>, usize);
 
@@ -514,7 +538,10 @@ impl World {
                 n_circles += 1;
             }
         }
-        let mut membership: Vec<(u32, u32)> = Vec::new();
+        // The membership draws, in stream order; the circles they pick are worked out on
+        // another thread while this one goes on drawing employment, rent and look-alikes,
+        // which need no circles (the operations below do).
+        let mut picks: Vec<(u32, f64, u32)> = Vec::new();
         for &p in &persons {
             let home = accts[p as usize].city as usize;
             for _ in 0..rng.between(cfg.social.circles_per_person) {
@@ -523,108 +550,107 @@ impl World {
                 } else {
                     home
                 };
-                let list = &circle_city[city];
-                if list.is_empty() {
+                if circle_city[city].is_empty() {
                     continue;
                 }
-                // Skewed choice: some circles are large, most are small.
-                let pos = ((list.len() as f64) * rng.unit().powf(1.6)) as usize;
-                membership.push((list[pos.min(list.len() - 1)], p));
+                picks.push((city as u32, rng.unit(), p));
             }
         }
-        membership.par_sort_unstable();
-        membership.dedup();
-        let circles = Groups::from_pairs(n_circles as usize, &membership);
-        let inverse: Vec<(u32, u32)> = membership.iter().map(|&(c, p)| (p, c)).collect();
-        let circles_of = Groups::from_pairs(accts.len(), &inverse);
+        let accounts_now = accts.len();
+        let ((circles, circles_of), employees) = rayon::join(
+            || circle_groups(&picks, &circle_city, n_circles as usize, accounts_now),
+            || {
+                // Employment and salaries.
+                let mut employ: Vec<(u32, u32)> = Vec::new();
+                for &p in &persons {
+                    if !rng.chance(cfg.social.employed_share) {
+                        continue;
+                    }
+                    let home = accts[p as usize].city as usize;
+                    let list = if !enterprises_by_city[home].is_empty() && rng.chance(0.85) {
+                        &enterprises_by_city[home]
+                    } else {
+                        &enterprises
+                    };
+                    if list.is_empty() {
+                        continue;
+                    }
+                    let pos = ((list.len() as f64) * rng.unit().powf(2.0)) as usize;
+                    let e = list[pos.min(list.len() - 1)];
+                    let salary = rng
+                        .lognormal(cfg.activity.salary_median, cfg.activity.salary_sigma)
+                        .clamp(2_200.0, 120_000.0);
+                    let a = &mut accts[p as usize];
+                    a.employer = e;
+                    a.salary = (salary / 100.0).round() as u32 * 100;
+                    employ.push((e, p));
+                }
+                let employees = Groups::from_pairs(accts.len(), &employ);
 
-        // Employment and salaries.
-        let mut employ: Vec<(u32, u32)> = Vec::new();
-        for &p in &persons {
-            if !rng.chance(cfg.social.employed_share) {
-                continue;
-            }
-            let home = accts[p as usize].city as usize;
-            let list = if !enterprises_by_city[home].is_empty() && rng.chance(0.85) {
-                &enterprises_by_city[home]
-            } else {
-                &enterprises
-            };
-            if list.is_empty() {
-                continue;
-            }
-            let pos = ((list.len() as f64) * rng.unit().powf(2.0)) as usize;
-            let e = list[pos.min(list.len() - 1)];
-            let salary = rng
-                .lognormal(cfg.activity.salary_median, cfg.activity.salary_sigma)
-                .clamp(2_200.0, 120_000.0);
-            let a = &mut accts[p as usize];
-            a.employer = e;
-            a.salary = (salary / 100.0).round() as u32 * 100;
-            employ.push((e, p));
-        }
-        let employees = Groups::from_pairs(accts.len(), &employ);
+                // Landlords and tenants.
+                let avg_tenants =
+                    f64::from(cfg.social.tenants_per_landlord[0] + cfg.social.tenants_per_landlord[1]) / 2.0;
+                let mut landlords_by_city: Vec<Vec<u32>> = vec![Vec::new(); cities];
+                for &p in &persons {
+                    if rng.chance(cfg.social.tenant_share / avg_tenants) {
+                        landlords_by_city[accts[p as usize].city as usize].push(p);
+                    }
+                }
+                for &p in &persons {
+                    if !rng.chance(cfg.social.tenant_share) {
+                        continue;
+                    }
+                    let list = &landlords_by_city[accts[p as usize].city as usize];
+                    if list.is_empty() {
+                        continue;
+                    }
+                    let l = list[rng.index(list.len())];
+                    if l == p {
+                        continue;
+                    }
+                    let rent = cfg.activity.rents[rng.index(cfg.activity.rents.len())];
+                    let a = &mut accts[p as usize];
+                    a.landlord = l;
+                    a.rent = rent;
+                }
 
-        // Landlords and tenants.
-        let avg_tenants =
-            f64::from(cfg.social.tenants_per_landlord[0] + cfg.social.tenants_per_landlord[1]) / 2.0;
-        let mut landlords_by_city: Vec<Vec<u32>> = vec![Vec::new(); cities];
-        for &p in &persons {
-            if rng.chance(cfg.social.tenant_share / avg_tenants) {
-                landlords_by_city[accts[p as usize].city as usize].push(p);
-            }
-        }
-        for &p in &persons {
-            if !rng.chance(cfg.social.tenant_share) {
-                continue;
-            }
-            let list = &landlords_by_city[accts[p as usize].city as usize];
-            if list.is_empty() {
-                continue;
-            }
-            let l = list[rng.index(list.len())];
-            if l == p {
-                continue;
-            }
-            let rent = cfg.activity.rents[rng.index(cfg.activity.rents.len())];
-            let a = &mut accts[p as usize];
-            a.landlord = l;
-            a.rent = rent;
-        }
+                // Look-alikes and buyers.
+                let l = &cfg.lookalikes;
+                for &p in &persons {
+                    let u = rng.unit();
+                    let mut edge = l.street_vendor_share;
+                    let b = if u < edge {
+                        Behaviour::StreetVendor
+                    } else if u < {
+                        edge += l.group_buy_share;
+                        edge
+                    } {
+                        Behaviour::GroupBuy
+                    } else if u < {
+                        edge += l.daigou_share;
+                        edge
+                    } {
+                        Behaviour::Daigou
+                    } else if u < {
+                        edge += l.heavy_topup_share;
+                        edge
+                    } {
+                        Behaviour::HeavyTopUp
+                    } else if u < {
+                        edge += l.night_worker_share;
+                        edge
+                    } {
+                        Behaviour::NightWorker
+                    } else {
+                        Behaviour::Normal
+                    };
+                    accts[p as usize].behaviour = b;
+                    accts[p as usize].buyer = rng.chance(cfg.crypto.buyer_share);
+                }
 
-        // Look-alikes and buyers.
-        let l = &cfg.lookalikes;
-        for &p in &persons {
-            let u = rng.unit();
-            let mut edge = l.street_vendor_share;
-            let b = if u < edge {
-                Behaviour::StreetVendor
-            } else if u < {
-                edge += l.group_buy_share;
-                edge
-            } {
-                Behaviour::GroupBuy
-            } else if u < {
-                edge += l.daigou_share;
-                edge
-            } {
-                Behaviour::Daigou
-            } else if u < {
-                edge += l.heavy_topup_share;
-                edge
-            } {
-                Behaviour::HeavyTopUp
-            } else if u < {
-                edge += l.night_worker_share;
-                edge
-            } {
-                Behaviour::NightWorker
-            } else {
-                Behaviour::Normal
-            };
-            accts[p as usize].behaviour = b;
-            accts[p as usize].buyer = rng.chance(cfg.crypto.buyer_share);
-        }
+                employees
+            },
+        );
 
         // Operations: take over aged accounts or open fresh ones.
         let mut operations = Vec::new();
