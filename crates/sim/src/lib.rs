@@ -8,9 +8,15 @@
 //! their mules). [`simulate`] then plays it day by day: ordinary life is generated in
 //! parallel over fixed shards of accounts, crypto activity per operation, each with its own
 //! seeded random stream, so the output is byte-identical for a seed whatever the thread
-//! count. Events are merged and stably sorted by time, then formatted in parallel chunks
-//! and written in order through `sluice-io`'s writers, with `labels_transactions` beside
-//! them; accounts and their labels are written at the end.
+//! count. A day's events are put in the stable order of their delivery time (`order`),
+//! formatted and counted in parallel chunks and written in order (plain files straight to
+//! the disk, `direct`), with `labels_transactions` beside them; accounts and their labels
+//! are written at the end.
+//!
+//! Speed (`sluice simulate` prints both rates, see the crate's bench for figures): end to
+//! end counts everything the command waits for — the world build, the days, the account
+//! files and the final sync to disk; the per-day rate counts the days alone, the rate a long
+//! run approaches.
 //!
 //! Every rate and distribution lives in `config/default.toml` ([`config`]).
 
@@ -428,6 +434,10 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
             };
             order::deliver(&segments, start, day.start_micros, day_end, emit_key, &mut events, &mut later);
             std::mem::swap(&mut pending, &mut later);
+            if d + 1 == opts.days {
+                // Not needed for the last day's formatting and the accounts.
+                shards = Vec::new();
+            }
 
             let n = events.len() as u64;
             if to_format.send((day, events, seq)).is_err() {
@@ -440,6 +450,8 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         drop(to_format);
         formatter.join().map_err(|_| SimError::Invalid("the formatter thread panicked".into()))?
     })?;
+    // The last day's buffer, handed back, is freed before the accounts are formatted.
+    drop((give_back, returned));
 
     // Accounts and their labels, now that it is known who bought crypto; formatted in
     // parallel chunks, written in order, while the writer thread finishes and syncs the

@@ -288,27 +288,14 @@ pub struct World {
     pub hot: Hot,
 }
 
-/// The circles picked by membership draws `(city, uniform draw, person)`, and their
-/// inverse (the circles of each of the first `accounts` accounts).
-fn circle_groups(
-    picks: &[(u32, f64, u32)],
-    circle_city: &[Vec<u32>],
-    n_circles: usize,
-    accounts: usize,
-) -> (Groups, Groups) {
-    let mut membership: Vec<(u32, u32)> = picks
-        .par_iter()
-        .filter_map(|&(city, u, p)| {
-            let list = circle_city.get(city as usize)?;
-            // Skewed choice: some circles are large, most are small.
-            let pos = ((list.len() as f64) * u.powf(1.6)) as usize;
-            Some((*list.get(pos.min(list.len().saturating_sub(1)))?, p))
-        })
-        .collect();
+/// The members of each circle and the circles of each of the first `accounts` accounts,
+/// from (circle, person) memberships.
+fn circle_groups(mut membership: Vec<(u32, u32)>, n_circles: usize, accounts: usize) -> (Groups, Groups) {
     membership.par_sort_unstable();
     membership.dedup();
     let circles = Groups::from_pairs(n_circles, &membership);
     let inverse: Vec<(u32, u32)> = membership.iter().map(|&(c, p)| (p, c)).collect();
+    drop(membership);
     (circles, Groups::from_pairs(accounts, &inverse))
 }
 
@@ -538,10 +525,10 @@ impl World {
                 n_circles += 1;
             }
         }
-        // The membership draws, in stream order; the circles they pick are worked out on
-        // another thread while this one goes on drawing employment, rent and look-alikes,
-        // which need no circles (the operations below do).
-        let mut picks: Vec<(u32, f64, u32)> = Vec::new();
+        // The circles drawn; sorting them into groups is done on the pool while this thread
+        // goes on drawing employment, rent and look-alikes, which need no circles (the
+        // operations below do).
+        let mut membership: Vec<(u32, u32)> = Vec::new();
         for &p in &persons {
             let home = accts[p as usize].city as usize;
             for _ in 0..rng.between(cfg.social.circles_per_person) {
@@ -550,15 +537,18 @@ impl World {
                 } else {
                     home
                 };
-                if circle_city[city].is_empty() {
+                let list = &circle_city[city];
+                if list.is_empty() {
                     continue;
                 }
-                picks.push((city as u32, rng.unit(), p));
+                // Skewed choice: some circles are large, most are small.
+                let pos = ((list.len() as f64) * rng.unit().powf(1.6)) as usize;
+                membership.push((list[pos.min(list.len() - 1)], p));
             }
         }
         let accounts_now = accts.len();
         let ((circles, circles_of), employees) = rayon::join(
-            || circle_groups(&picks, &circle_city, n_circles as usize, accounts_now),
+            || circle_groups(membership, n_circles as usize, accounts_now),
             || {
                 // Employment and salaries.
                 let mut employ: Vec<(u32, u32)> = Vec::new();
