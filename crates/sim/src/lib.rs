@@ -295,7 +295,10 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
     let (give_back, returned) = std::sync::mpsc::sync_channel::<Vec<Event>>(1);
     let mut stats = std::thread::scope(|scope| -> Result<report::Stats, SimError> {
         let formatter = scope.spawn(|| -> Result<report::Stats, SimError> {
+            // Both channels end with this thread, so that neither the writer nor the generator
+            // waits for it forever if it stops on an error.
             let send = send;
+            let give_back = give_back;
             let mut stats = stats;
             for (day, events, base) in formatter_in {
                 // Formatted and counted in parallel, a group of chunks at a time, and handed
@@ -451,7 +454,7 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         formatter.join().map_err(|_| SimError::Invalid("the formatter thread panicked".into()))?
     })?;
     // The last day's buffer, handed back, is freed before the accounts are formatted.
-    drop((give_back, returned));
+    drop(returned);
 
     // Accounts and their labels, now that it is known who bought crypto; formatted in
     // parallel chunks, written in order, while the writer thread finishes and syncs the
