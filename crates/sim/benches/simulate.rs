@@ -7,32 +7,26 @@
 //! The figures below are `sluice simulate` runs, which print both rates the simulator is
 //! judged by: end to end (world build, days, account files and the final sync to disk —
 //! what a user waits for) and over the days alone (the steady rate a longer run approaches).
-//! They were measured on 2026-12-03 on the shared 2-core machine with
+//! Measured on 2026-12-03 on the 2-core machine with
 //! `/usr/bin/time -f "%e %U %S %M" sluice simulate --population N --days D --seed 1 --out-dir DIR`,
-//! alternating the previous binary (commit 5d003d5) and this one, 3 rounds of 3 runs each,
-//! while other jobs kept the machine 85-100 % busy (load average 3-8; some of them copying
-//! gigabytes on the same disk), so the wall times are those of about half the machine and
-//! vary by 2× from run to run; CPU time (user + sys) is the steadier comparison. Medians of
-//! the 9 runs:
+//! alternating the previous binary (commit 5d003d5) and this one, 3 runs each, medians, in
+//! a quiet moment (other processes 0-2 % busy before each run, load average ~1):
 //!
 //! | run | before: wall, rate, CPU | now: wall, end-to-end rate, per-day rate, CPU |
 //! |---|---|---|
-//! | 1M accounts × 7 days, 14.65M payments, 1.6 GB | 16.1 s, 0.91M/s, 10.9 s | 11.8 s, 1.24M/s, 1.47M/s, 6.7 s |
-//! | 100k accounts × 14 days, 2.96M payments | 2.37 s, 1.25M/s, 1.37 s | 2.82 s, 1.05M/s, 1.29M/s, 1.12 s |
+//! | 1M accounts × 7 days, 14.65M payments, 1.6 GB | 5.35 s, 2.76M/s, 8.9 s | 3.85 s, 3.83M/s, 4.72M/s, 6.2 s |
+//! | 100k accounts × 14 days, 2.96M payments | 0.82 s, 3.62M/s, 1.45 s | 0.72 s, 4.10M/s, 4.47M/s, 1.22 s |
 //!
-//! (round medians, 1M × 7: before 21.3 / 16.1 / 14.7 s, now 11.4 / 11.8 / 11.8 s; CPU before
-//! 13.7 / 10.9 / 8.3 s, now 6.8 / 6.7 / 6.4 s. 100k × 14: before 2.77 / 2.00 / 2.26 s, now
-//! 2.85 / 1.76 / 2.94 s; CPU before 1.69 / 1.26 / 1.37 s, now 1.38 / 1.12 / 1.08 s.) The
-//! fastest run of this binary under that load, 1M × 7 at 90 % busy, took 6.7 s: 2.19M/s end
-//! to end, 2.63M/s over the days. In the one moment the machine was idle, an intermediate
-//! build with the same pipeline (before the hot tables, the account rows and the world
-//! build's parallel part, which only cut CPU further) ran 1M × 7 in 4.5 s: 3.26M/s end to
-//! end, 4.1M/s over the days (world 0.43 s, accounts and final sync 0.49 s) — one run, not a
-//! median. At 100k × 14 under the load the wall time did not improve although the CPU time
-//! did: the plain files now go to the disk as they are written, so a disk busy with other
-//! jobs' copies is waited for during the run rather than in the final sync; a second day
-//! buffer and a deeper writer queue made no difference measurable under the load (4
-//! alternating pairs) and were left out.
+//! At 1M × 7 the world build took 0.36-0.45 s of the 3.85 s and the account files with the
+//! final sync 0.26-0.31 s. Most of the day the machine is shared: in 3 rounds of the same
+//! alternation while other jobs kept it 85-100 % busy (load 3-8, some copying gigabytes on
+//! the same disk), medians of the 9 runs were, 1M × 7: 16.1 s, 0.91M/s, 10.9 CPU-s before,
+//! 11.8 s, 1.24M/s (1.47M/s per day), 6.7 CPU-s now; 100k × 14: 2.37 s, 1.25M/s, 1.37 CPU-s
+//! before, 2.82 s, 1.05M/s, 1.12 CPU-s now. Under that load the 100k run's wall time did
+//! not improve although its CPU time did: the plain files now go to the disk as they are
+//! written, so a disk busy with other jobs is waited for during the run rather than in the
+//! final sync; a second day buffer and a deeper writer queue made no difference measurable
+//! under the load (4 alternating pairs) and were left out.
 //!
 //! Where the CPU time went before (`perf record -g`, 1M × 7): a fifth in the kernel copying
 //! written bytes into the page cache (now written with `O_DIRECT`, `src/direct.rs`), a tenth
