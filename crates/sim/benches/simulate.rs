@@ -4,20 +4,49 @@
 //!
 //! `cargo bench -p sluice-sim --bench simulate`
 //!
-//! Figures of 2026-11-25 on the shared 2-core machine while other builds kept its load
-//! average at ~9 (so about half a core for this process; an idle machine does better):
-//! `100k_accounts_14_days_csv` 826k transactions/s (criterion median, 3.56 s per run);
-//! `world_build/100k_accounts` 80 ms. Under that load the change from the previous
-//! version shows best in CPU time: `sluice simulate --population 1000000 --days 7`,
-//! alternating old and new binaries, 3 runs each, medians 28.0 → 14.0 CPU-seconds,
-//! 59.1 → 29.4 s wall.
+//! The figures below are `sluice simulate` runs, which print both rates the simulator is
+//! judged by: end to end (world build, days, account files and the final sync to disk —
+//! what a user waits for) and over the days alone (the steady rate a longer run approaches).
+//! Measured on 2026-12-03 on the 2-core machine with
+//! `/usr/bin/time -f "%e %U %S %M" sluice simulate --population N --days D --seed 1 --out-dir DIR`,
+//! alternating the previous binary (commit 5d003d5) and this one, 3 runs each, medians, in
+//! a quiet moment (other processes 0-2 % busy before each run, load average ~1):
 //!
-//! Memory is measured outside criterion (one run is enough):
-//! `/usr/bin/time -v sluice simulate --population 10000000 --days 1` peaks at 1.97 GB
-//! (2.46 GB before), `--days 2` at 3.25 GB (3.17 GB before): the world and the ids grow
-//! with the population (the ids 4 B per account), and a day's events (~2 per account, 32 B
-//! each) are held twice at most (one day formatted while the next is generated and
-//! merged); nothing grows with the number of days.
+//! | run | before: wall, rate, CPU | now: wall, end-to-end rate, per-day rate, CPU |
+//! |---|---|---|
+//! | 1M accounts × 7 days, 14.65M payments, 1.6 GB | 5.35 s, 2.76M/s, 8.9 s | 3.85 s, 3.83M/s, 4.72M/s, 6.2 s |
+//! | 100k accounts × 14 days, 2.96M payments | 0.82 s, 3.62M/s, 1.45 s | 0.72 s, 4.10M/s, 4.47M/s, 1.22 s |
+//!
+//! At 1M × 7 the world build took 0.36-0.45 s of the 3.85 s and the account files with the
+//! final sync 0.26-0.31 s. Most of the day the machine is shared: in 3 rounds of the same
+//! alternation while other jobs kept it 85-100 % busy (load 3-8, some copying gigabytes on
+//! the same disk), medians of the 9 runs were, 1M × 7: 16.1 s, 0.91M/s, 10.9 CPU-s before,
+//! 11.8 s, 1.24M/s (1.47M/s per day), 6.7 CPU-s now; 100k × 14: 2.37 s, 1.25M/s, 1.37 CPU-s
+//! before, 2.82 s, 1.05M/s, 1.12 CPU-s now. Under that load the 100k run's wall time did
+//! not improve although its CPU time did: the plain files now go to the disk as they are
+//! written, so a disk busy with other jobs is waited for during the run rather than in the
+//! final sync; a second day buffer and a deeper writer queue made no difference measurable
+//! under the load (4 alternating pairs) and were left out.
+//!
+//! Where the CPU time went before (`perf record -g`, 1M × 7): a fifth in the kernel copying
+//! written bytes into the page cache (now written with `O_DIRECT`, `src/direct.rs`), a tenth
+//! gathering each day's events in sorted order from random places (now moved once, in
+//! cached buckets, `src/order.rs`), 5 % each sorting and counting statistics on one thread;
+//! now nearly half is generation itself (`normal::shard_day`, mostly cache misses on the
+//! accounts and circles it picks at random), a fifth formatting CSV, a tenth the world build
+//! and the account files.
+//!
+//! Memory is measured outside criterion (one run is enough), same command with
+//! `--population 10000000` (maximum RSS, this binary and the one before, one run each):
+//! `--days 2` peaks at 2.28 GiB (3.08 GiB before), `--days 1` at 2.18 GiB (1.89 GiB
+//! before: it merged a day by freeing each shard as it was copied, which the one scatter
+//! into the day's buffer cannot). The world and the ids grow with the
+//! population; a day's events (~2 per account, 32 B each) are held twice: the shards of the
+//! day being generated and the day being formatted, in one buffer that goes round; nothing
+//! grows with the number of days.
+//!
+//! The criterion figures (`100k_accounts_14_days_csv`, `world_build/100k_accounts`) were not
+//! re-measured for this change.
 
 #![allow(
     clippy::unwrap_used,

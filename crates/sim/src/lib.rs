@@ -8,20 +8,28 @@
 //! their mules). [`simulate`] then plays it day by day: ordinary life is generated in
 //! parallel over fixed shards of accounts, crypto activity per operation, each with its own
 //! seeded random stream, so the output is byte-identical for a seed whatever the thread
-//! count. Events are merged and stably sorted by time, then formatted in parallel chunks
-//! and written in order through `sluice-io`'s writers, with `labels_transactions` beside
-//! them; accounts and their labels are written at the end.
+//! count. A day's events are put in the stable order of their delivery time (`order`),
+//! formatted and counted in parallel chunks and written in order (plain files straight to
+//! the disk, `direct`), with `labels_transactions` beside them; accounts and their labels
+//! are written at the end.
+//!
+//! Speed (`sluice simulate` prints both rates, see the crate's bench for figures): end to
+//! end counts everything the command waits for — the world build, the days, the account
+//! files and the final sync to disk; the per-day rate counts the days alone, the rate a long
+//! run approaches.
 //!
 //! Every rate and distribution lives in `config/default.toml` ([`config`]).
 
 pub mod calendar;
 pub mod config;
 pub mod crypto;
+mod direct;
 pub mod event;
 mod fastcsv;
 mod ids;
 pub mod names;
 pub mod normal;
+mod order;
 pub mod report;
 pub mod rng;
 pub mod world;
@@ -39,6 +47,7 @@ use sluice_core::{
 use sluice_io::{Format, Record, RecordWriter};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use world::{EXT, World};
 
 /// Why a simulation could not run.
@@ -108,10 +117,25 @@ pub struct SimSummary {
     pub crypto_transactions: u64,
     /// Statistics of the world, for the report.
     pub stats: report::Stats,
+    /// Where the wall time went.
+    pub timings: Timings,
 }
 
-/// One chunk of transactions and their labels, formatted.
-type FormattedChunk = Result<(Vec<u8>, Vec<u8>, u64), SimError>;
+/// Where the wall time of a run went; together, the whole of [`simulate`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Building the world and its id table.
+    pub world: Duration,
+    /// The days: from the first day's generation to the last transaction written.
+    pub days: Duration,
+    /// The rest: the account files, and the transaction files' final sync.
+    pub finish: Duration,
+}
+
+/// One chunk of transactions (or accounts) and their labels, formatted, and how many.
+type FormattedPart = (Vec<u8>, Vec<u8>, u64);
+/// A [`FormattedPart`], or why not.
+type FormattedChunk = Result<FormattedPart, SimError>;
 
 /// Fixed number of shards for ordinary life: a constant, so output does not depend on the
 /// number of threads.
@@ -138,25 +162,52 @@ fn to_transaction(ids: &Ids, memos: &names::Memos, e: &Event, seq: u64) -> Optio
     })
 }
 
+/// An output file: plain files are written directly to the disk ([`direct`]), compressed
+/// ones through `sluice-io`.
 struct Out {
     path: PathBuf,
-    file: sluice_io::format::OutputFile,
+    file: OutFile,
+}
+
+enum OutFile {
+    Direct(direct::DirectFile),
+    Io(sluice_io::format::OutputFile),
 }
 
 impl Out {
-    fn create(path: PathBuf) -> Result<Self, SimError> {
-        let (_, file) = sluice_io::format::OutputFile::create(&path)?;
+    fn create(path: PathBuf, gzip: bool) -> Result<Self, SimError> {
+        let file = if gzip {
+            OutFile::Io(sluice_io::format::OutputFile::create(&path)?.1)
+        } else {
+            OutFile::Direct(
+                direct::DirectFile::create(&path)
+                    .map_err(|source| SimError::Write { path: path.clone(), source })?,
+            )
+        };
         Ok(Out { path, file })
     }
     fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        self.file.write_all(bytes).map_err(|source| SimError::Write { path: self.path.clone(), source })
+        match &mut self.file {
+            OutFile::Direct(f) => f.write_all(bytes, &self.path),
+            OutFile::Io(f) => f.write_all(bytes),
+        }
+        .map_err(|source| SimError::Write { path: self.path.clone(), source })
     }
-    /// Waits until what was written so far is on disk (see `OutputFile::sync_written`).
+    /// Waits until what was written so far is on disk (see `OutputFile::sync_written`); a
+    /// direct file is on disk as it is written.
     fn sync_written(&self) -> Result<(), SimError> {
-        self.file.sync_written().map_err(|source| SimError::Write { path: self.path.clone(), source })
+        match &self.file {
+            OutFile::Direct(_) => Ok(()),
+            OutFile::Io(f) => f.sync_written(),
+        }
+        .map_err(|source| SimError::Write { path: self.path.clone(), source })
     }
-    fn finish(mut self) -> Result<PathBuf, SimError> {
-        self.file.finish().map_err(|source| SimError::Write { path: self.path.clone(), source })?;
+    fn finish(self) -> Result<PathBuf, SimError> {
+        match self.file {
+            OutFile::Direct(f) => f.finish(&self.path),
+            OutFile::Io(mut f) => f.finish(),
+        }
+        .map_err(|source| SimError::Write { path: self.path.clone(), source })?;
         Ok(self.path)
     }
 }
@@ -194,19 +245,21 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         (Format::Ndjson, true) => "ndjson.gz",
     };
     let file = |name: &str| opts.out_dir.join(format!("{name}.{ext}"));
+    let started = Instant::now();
     let w =
         World::build(opts.config.clone(), opts.seed, opts.evasion, opts.start, opts.days, opts.population);
     let memos = names::Memos::new();
     let ids = Ids::new(&w)?;
     let fast = fastcsv::FastCsv::new(&memos);
     let stats = report::Stats::new(&w);
+    let world_built = Instant::now();
     // Files are written on their own thread while the next day is generated.
-    let mut tx_out = Out::create(file("transactions"))?;
-    let mut label_out = Out::create(file("labels_transactions"))?;
+    let mut tx_out = Out::create(file("transactions"), opts.gzip)?;
+    let mut label_out = Out::create(file("labels_transactions"), opts.gzip)?;
     let (send, recv) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Vec<u8>, u64)>>(2);
     let writer = std::thread::Builder::new()
         .name("simulate writer".into())
-        .spawn(move || -> Result<Vec<PathBuf>, SimError> {
+        .spawn(move || -> Result<(Vec<PathBuf>, Instant), SimError> {
             // The files are synced as they grow, a slice at a time, while the other threads
             // compute: otherwise the final sync waits for the whole run's bytes (~0.5 s per
             // 300 MB on this machine) with nothing left to overlap it.
@@ -223,114 +276,145 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
                     unsynced = 0;
                 }
             }
-            Ok(vec![tx_out.finish()?, label_out.finish()?])
+            let written = Instant::now();
+            Ok((vec![tx_out.finish()?, label_out.finish()?], written))
         })
         .map_err(|source| SimError::Write { path: opts.out_dir.clone(), source })?;
     let mut state = crypto::CryptoState::new(&w);
-    let mut pending: Vec<Event> = Vec::new();
     let mut seq: u64 = 0;
     let per_shard = w.regular.div_ceil(SHARDS);
     // Nothing is dated before the first day.
     let start = Day::new(opts.start, 0).start_micros;
 
-    // Days are pipelined: this thread generates and sorts day d+1 while a formatter
-    // thread formats and counts day d and the writer thread writes it. All three feed the
-    // same rayon pool, so both cores stay busy. The hand-over is a rendezvous: at most two
-    // days of events exist at once (one being generated, one being formatted).
-    let (to_format, formatter_in) = std::sync::mpsc::sync_channel::<(Day, Vec<Event>, Vec<u32>, u64)>(0);
+    // Days are pipelined: this thread generates day d+1 while a formatter thread formats
+    // and counts day d and the writer thread writes it. All three feed the same rayon pool,
+    // so both cores stay busy. Memory holds two days of events: the shards of the day being
+    // generated, and the day being formatted, in one buffer that goes round: the formatter
+    // hands it back when done, and the next day is put in order into it.
+    let (to_format, formatter_in) = std::sync::mpsc::sync_channel::<(Day, Vec<Event>, u64)>(0);
+    let (give_back, returned) = std::sync::mpsc::sync_channel::<Vec<Event>>(1);
     let mut stats = std::thread::scope(|scope| -> Result<report::Stats, SimError> {
         let formatter = scope.spawn(|| -> Result<report::Stats, SimError> {
+            // Both channels end with this thread, so that neither the writer nor the generator
+            // waits for it forever if it stops on an error.
             let send = send;
+            let give_back = give_back;
             let mut stats = stats;
-            for (day, events, order, base) in formatter_in {
-                // Formatted in parallel, a group of chunks at a time, and handed to the writer in
-                // order: memory holds a few groups, not the day.
-                for (g, group) in order.chunks(CHUNK * GROUP_CHUNKS).enumerate() {
-                    let chunks: Vec<FormattedChunk> = group
-                        .par_chunks(CHUNK)
-                        .enumerate()
-                        .map(|(k, idx)| {
-                            let k = g * GROUP_CHUNKS + k;
-                            let first = base + (k * CHUNK) as u64 + 1;
-                            let header = base == 0 && k == 0;
-                            let bad = |e: &Event| {
-                                SimError::Invalid(format!("internal: event {e:?} is not a valid transaction"))
-                            };
-                            if opts.format == Format::Csv {
-                                let rows = fastcsv::Row::gather(&events, idx, &ids);
-                                let mut tx = Vec::with_capacity(rows.len() * 110 + 128);
-                                let mut labels = Vec::with_capacity(rows.len() * 16 + 32);
-                                if header {
-                                    tx.extend_from_slice(Transaction::FIELDS.join(",").as_bytes());
-                                    tx.push(b'\n');
-                                    labels.extend_from_slice(TxLabel::FIELDS.join(",").as_bytes());
-                                    labels.push(b'\n');
+            for (day, events, base) in formatter_in {
+                // Formatted and counted in parallel, a group of chunks at a time, and handed
+                // to the writer in order: memory holds a few groups of bytes, not the day.
+                for (g, group) in events.chunks(CHUNK * GROUP_CHUNKS).enumerate() {
+                    let chunks: Vec<Result<(FormattedPart, report::Counts, report::Parties), SimError>> =
+                        group
+                            .par_chunks(CHUNK)
+                            .enumerate()
+                            .map(|(k, chunk)| {
+                                let k = g * GROUP_CHUNKS + k;
+                                let first = base + (k * CHUNK) as u64 + 1;
+                                let header = base == 0 && k == 0;
+                                let mut counts = stats.counts();
+                                for e in chunk {
+                                    counts.add(&day, e);
                                 }
-                                let mut dates = fastcsv::DateCache::default();
-                                for (j, row) in rows.iter().enumerate() {
-                                    fast.write(&ids, &mut dates, row, first + j as u64, &mut tx, &mut labels)
-                                        .ok_or_else(|| bad(row.event()))?;
+                                let parties = stats.parties_of(chunk);
+                                let bad = |e: &Event| {
+                                    SimError::Invalid(format!(
+                                        "internal: event {e:?} is not a valid transaction"
+                                    ))
+                                };
+                                if opts.format == Format::Csv {
+                                    let looked_up = fastcsv::Parties::gather(chunk, &ids);
+                                    let mut tx = Vec::with_capacity(chunk.len() * 110 + 128);
+                                    let mut labels = Vec::with_capacity(chunk.len() * 16 + 32);
+                                    if header {
+                                        tx.extend_from_slice(Transaction::FIELDS.join(",").as_bytes());
+                                        tx.push(b'\n');
+                                        labels.extend_from_slice(TxLabel::FIELDS.join(",").as_bytes());
+                                        labels.push(b'\n');
+                                    }
+                                    let mut dates = fastcsv::DateCache::default();
+                                    for (j, row) in chunk.iter().zip(&looked_up).enumerate() {
+                                        fast.write(
+                                            &ids,
+                                            &mut dates,
+                                            row,
+                                            first + j as u64,
+                                            &mut tx,
+                                            &mut labels,
+                                        )
+                                        .ok_or_else(|| bad(row.0))?;
+                                    }
+                                    return Ok(((tx, labels, chunk.len() as u64), counts, parties));
                                 }
-                                return Ok((tx, labels, rows.len() as u64));
-                            }
-                            let chunk: Vec<Event> =
-                                idx.iter().filter_map(|&i| events.get(i as usize)).copied().collect();
-                            let mut txs = Vec::with_capacity(chunk.len());
-                            let mut labels = Vec::with_capacity(chunk.len());
-                            for (j, e) in chunk.iter().enumerate() {
-                                let tx = to_transaction(&ids, &memos, e, first + j as u64)
-                                    .ok_or_else(|| bad(e))?;
-                                labels.push(TxLabel { tx_id: tx.tx_id.clone(), crypto_related: e.crypto });
-                                txs.push(tx);
-                            }
-                            Ok((
-                                format_records(&txs, opts.format, header)?,
-                                format_records(&labels, opts.format, header)?,
-                                txs.len() as u64,
-                            ))
-                        })
-                        .collect();
-                    let chunks = chunks.into_iter().collect::<Result<Vec<_>, _>>()?;
-                    if send.send(chunks).is_err() {
+                                let mut txs = Vec::with_capacity(chunk.len());
+                                let mut labels = Vec::with_capacity(chunk.len());
+                                for (j, e) in chunk.iter().enumerate() {
+                                    let tx = to_transaction(&ids, &memos, e, first + j as u64)
+                                        .ok_or_else(|| bad(e))?;
+                                    labels
+                                        .push(TxLabel { tx_id: tx.tx_id.clone(), crypto_related: e.crypto });
+                                    txs.push(tx);
+                                }
+                                Ok((
+                                    (
+                                        format_records(&txs, opts.format, header)?,
+                                        format_records(&labels, opts.format, header)?,
+                                        txs.len() as u64,
+                                    ),
+                                    counts,
+                                    parties,
+                                ))
+                            })
+                            .collect();
+                    let mut parts = Vec::with_capacity(chunks.len());
+                    let mut parties = Vec::with_capacity(chunks.len());
+                    for c in chunks {
+                        let (part, counts, p) = c?;
+                        stats.merge(&counts);
+                        parts.push(part);
+                        parties.push(p);
+                    }
+                    stats.add_parties(&parties);
+                    if send.send(parts).is_err() {
                         // The writer stopped: its error is reported when it is joined below.
                         return Ok(stats);
                     }
                 }
-                // The day's events in generation order: counting does not depend on order.
-                let day_end = day.start_micros + MICROS_PER_DAY;
-                for e in events.iter().filter(|e| e.ts >= start && e.ts < day_end) {
-                    stats.add(&day, e);
-                }
+                // The generator may be gone already (after the last day, or on an error).
+                let _ = give_back.send(events);
             }
             drop(send);
             Ok(stats)
         });
+        let mut shards: Vec<Vec<Event>> = (0..SHARDS).map(|_| Vec::new()).collect();
+        let mut crypto_events: Vec<Event> = Vec::new();
+        let (mut pending, mut later): (Vec<Event>, Vec<Event>) = (Vec::new(), Vec::new());
+        let mut today: Option<Vec<Event>> = Some(Vec::new());
         for d in 0..opts.days {
             let day = Day::new(opts.start, d);
             let ctx = normal::DayCtx::new(&w, day, &memos);
-            let shards: Vec<Vec<Event>> = (0..SHARDS)
-                .into_par_iter()
-                .map(|s| {
-                    let mut out = Vec::new();
-                    normal::shard_day(&ctx, s, SHARDS, s * per_shard, (s + 1) * per_shard, &mut out);
-                    out
-                })
-                .collect();
-            let mut events = std::mem::take(&mut pending);
-            // Room for the shards and a few crypto events up front: no regrowth copies.
-            events.reserve(shards.iter().map(Vec::len).sum::<usize>() + (1 << 16));
-            for s in shards {
-                events.extend(s);
-            }
-            crypto::crypto_day(&ctx, &mut state, &mut events);
+            shards.par_iter_mut().zip(0..SHARDS).for_each(|(out, s)| {
+                // Room for as many as the day before, and a little more: the buffers are
+                // kept from day to day.
+                let had = out.len();
+                out.clear();
+                out.reserve_exact(had + had / 8);
+                normal::shard_day(&ctx, s, SHARDS, s * per_shard, (s + 1) * per_shard, out);
+            });
+            crypto_events.clear();
+            crypto::crypto_day(&ctx, &mut state, &mut crypto_events);
+            let mut segments: Vec<&[Event]> = Vec::with_capacity(shards.len() + 2);
+            segments.push(&pending);
+            segments.extend(shards.iter().map(Vec::as_slice));
+            segments.push(&crypto_events);
             debug_assert!(
-                events.iter().all(|e| e.ts >= day.start_micros),
+                segments.iter().all(|s| s.iter().all(|e| e.ts >= day.start_micros)),
                 "an event generated on day {d} is dated before it"
             );
+            if u32::try_from(segments.iter().map(|s| s.len()).sum::<usize>()).is_err() {
+                return Err(SimError::Invalid("more than 2^32 events in a day".into()));
+            }
             // Events that fall after today wait for their day; those before the start are gone.
-            // Sorted by delivery time as (key, index) pairs, which is the stable order of the
-            // events by key; the events themselves are not moved: the formatter reads them in
-            // that order, and only the tail after today is copied out.
             let day_end = day.start_micros + MICROS_PER_DAY;
             // A few rows are delivered late: they are written after newer ones.
             let late_cut = (w.cfg.output.late_share * 1e6) as u64;
@@ -346,14 +430,20 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
                     e.ts
                 }
             };
-            if u32::try_from(events.len()).is_err() {
-                return Err(SimError::Invalid("more than 2^32 events in a day".into()));
+            // The day buffer, once the formatter is done with the day before.
+            let Some(mut events) = today.take().or_else(|| returned.recv().ok()) else {
+                // The formatter stopped: its error is reported when it is joined below.
+                break;
+            };
+            order::deliver(&segments, start, day.start_micros, day_end, emit_key, &mut events, &mut later);
+            std::mem::swap(&mut pending, &mut later);
+            if d + 1 == opts.days {
+                // Not needed for the last day's formatting and the accounts.
+                shards = Vec::new();
             }
-            let (order, later) = delivery_order(&events, start, day.start_micros, day_end, emit_key);
-            pending = later.iter().filter_map(|&i| events.get(i as usize)).copied().collect();
 
-            let n = order.len() as u64;
-            if to_format.send((day, events, order, seq)).is_err() {
+            let n = events.len() as u64;
+            if to_format.send((day, events, seq)).is_err() {
                 // The formatter stopped: its error is reported when it is joined below.
                 break;
             }
@@ -363,13 +453,15 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         drop(to_format);
         formatter.join().map_err(|_| SimError::Invalid("the formatter thread panicked".into()))?
     })?;
+    // The last day's buffer, handed back, is freed before the accounts are formatted.
+    drop(returned);
 
     // Accounts and their labels, now that it is known who bought crypto; formatted in
     // parallel chunks, written in order, while the writer thread finishes and syncs the
     // transactions.
     let roles = stats.roles(&w);
-    let mut acc_out = Out::create(file("accounts"))?;
-    let mut lab_out = Out::create(file("labels_accounts"))?;
+    let mut acc_out = Out::create(file("accounts"), opts.gzip)?;
+    let mut lab_out = Out::create(file("labels_accounts"), opts.gzip)?;
     let mut accounts_written = 0u64;
     let all: Vec<u32> = (0..w.accts.len() as u32).collect();
     for (g, group) in all.chunks(CHUNK * GROUP_CHUNKS).enumerate() {
@@ -388,6 +480,21 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
                     })
                     .collect();
                 let header = g == 0 && k == 0;
+                if opts.format == Format::Csv {
+                    let mut a = Vec::with_capacity(accounts.len() * 80 + 128);
+                    let mut l = Vec::with_capacity(accounts.len() * 24 + 32);
+                    if header {
+                        a.extend_from_slice(Account::FIELDS.join(",").as_bytes());
+                        a.push(b'\n');
+                        l.extend_from_slice(AccountLabel::FIELDS.join(",").as_bytes());
+                        l.push(b'\n');
+                    }
+                    let mut rows = fastcsv::CsvRows::new(&mut a);
+                    accounts.iter().for_each(|r| rows.write(r));
+                    let mut rows = fastcsv::CsvRows::new(&mut l);
+                    labels.iter().for_each(|r| rows.write(r));
+                    return Ok((a, l, accounts.len() as u64));
+                }
                 Ok((
                     format_records(&accounts, opts.format, header)?,
                     format_records(&labels, opts.format, header)?,
@@ -404,7 +511,8 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
     }
     let acc_path = acc_out.finish()?;
     let lab_path = lab_out.finish()?;
-    let mut files = writer.join().map_err(|_| SimError::Invalid("the writer thread panicked".into()))??;
+    let (mut files, days_written) =
+        writer.join().map_err(|_| SimError::Invalid("the writer thread panicked".into()))??;
     files.push(acc_path);
     files.push(lab_path);
     stats.finish_roles(&roles);
@@ -415,49 +523,12 @@ pub fn simulate(opts: &SimOptions, mut progress: impl FnMut(Progress)) -> Result
         transactions: seq,
         crypto_transactions: stats.crypto_transactions(),
         stats,
+        timings: Timings {
+            world: world_built - started,
+            days: days_written.saturating_duration_since(world_built),
+            finish: days_written.elapsed(),
+        },
     })
-}
-
-/// The indexes of the events dated from `from` in the stable order of their keys, split
-/// into those keyed before `day_end` (exactly the events dated before it) and the rest.
-/// Sorted as (key, index) pairs, which is the stable order; packed into one `u64` each
-/// (key after `base` above, index below) whenever they fit, which is every ordinary day:
-/// half the bytes to move and one comparison.
-fn delivery_order(
-    events: &[Event],
-    from: i64,
-    base: i64,
-    day_end: i64,
-    key: impl Fn(&Event) -> i64 + Sync,
-) -> (Vec<u32>, Vec<u32>) {
-    let index_bits = (u64::BITS - (events.len() as u64).leading_zeros()).max(1);
-    let room = u64::BITS - index_bits;
-    let mask = (1u64 << index_bits) - 1;
-    let packed: Option<Vec<u64>> = events
-        .par_iter()
-        .enumerate()
-        .filter(|(_, e)| e.ts >= from)
-        .map(|(i, e)| {
-            let k = u64::try_from(key(e).checked_sub(base)?).ok()?;
-            (k >> room == 0).then_some(k << index_bits | i as u64)
-        })
-        .collect();
-    let end = u64::try_from(day_end - base).ok();
-    if let (Some(mut packed), Some(end)) = (packed, end) {
-        packed.par_sort_unstable();
-        let cut = packed.partition_point(|&x| x >> index_bits < end);
-        let index = |x: &u64| (x & mask) as u32;
-        return (packed[..cut].iter().map(index).collect(), packed[cut..].iter().map(index).collect());
-    }
-    let mut keys: Vec<(i64, u32)> = events
-        .par_iter()
-        .enumerate()
-        .filter(|(_, e)| e.ts >= from)
-        .map(|(i, e)| (key(e), i as u32))
-        .collect();
-    keys.par_sort_unstable();
-    let cut = keys.partition_point(|&(k, _)| k < day_end);
-    (keys[..cut].iter().map(|&(_, i)| i).collect(), keys[cut..].iter().map(|&(_, i)| i).collect())
 }
 
 fn account_record(w: &World, ids: &Ids, i: u32) -> Option<Account> {

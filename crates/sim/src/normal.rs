@@ -7,7 +7,7 @@
 use crate::calendar::Day;
 use crate::event::Event;
 use crate::names::{MemoGroup, Memos};
-use crate::rng::{Draw, SimRng, mix, stream};
+use crate::rng::{Draw, Poisson, SimRng, mix, stream};
 use crate::world::{Behaviour, CATEGORIES, NONE, RESTAURANT, World, card};
 use sluice_core::{AccountKind, Channel};
 
@@ -64,7 +64,7 @@ impl<'w> DayCtx<'w> {
         let device = if payer & crate::world::EXT != 0 {
             0
         } else {
-            self.w.hot.get(payer as usize).map_or(0, |a| a.device)
+            self.w.hot.device.get(payer as usize).copied().unwrap_or(0)
         };
         Event {
             ts: self.day.at(ts_secs),
@@ -138,12 +138,12 @@ fn pick_merchant(ctx: &DayCtx<'_>, rng: &mut SimRng, city: u16) -> Option<u32> {
 fn stranger_in_city(ctx: &DayCtx<'_>, rng: &mut SimRng, city: u16, not: u32) -> Option<u32> {
     let list = ctx.w.persons_by_city.get(usize::from(city))?;
     let p = *list.get(rng.index(list.len()))?;
-    (p != not && !ctx.w.hot[p as usize].operator).then_some(p)
+    (p != not && !ctx.w.hot.operator(p)).then_some(p)
 }
 
 fn anyone(ctx: &DayCtx<'_>, rng: &mut SimRng, not: u32) -> Option<u32> {
     let p = *ctx.w.persons.get(rng.index(ctx.w.persons.len()))?;
-    (p != not && !ctx.w.hot[p as usize].operator).then_some(p)
+    (p != not && !ctx.w.hot.operator(p)).then_some(p)
 }
 
 /// Ordinary life of accounts `lo..hi` and of circles `c` with `c % shards == shard`.
@@ -155,6 +155,8 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
     let sf = if ctx.day.spring_festival { cfg.activity.spring_festival_red_packet_boost } else { 1.0 };
     let month = ctx.day.date.month;
     let dom = ctx.day.date.day;
+    let topups = Poisson::new(cfg.activity.top_up_per_day);
+    let withdrawals = Poisson::new(cfg.activity.withdrawal_per_day);
 
     for p in lo..hi.min(w.regular) {
         let a = &w.accts[p as usize];
@@ -168,7 +170,7 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
                 // Purchases, some split with friends afterwards.
                 for _ in 0..rng.poisson(cfg.activity.purchases_per_day * act) {
                     let Some(m) = pick_merchant(ctx, &mut rng, a.city) else { break };
-                    let cat = w.hot[m as usize].category;
+                    let cat = w.hot.category(m);
                     let (_, median, sigma, _) = CATEGORIES[usize::from(cat).min(CATEGORIES.len() - 1)];
                     let yuan = rng.lognormal(median, sigma).min(20_000.0);
                     let amount = shop_price(&mut rng, yuan);
@@ -238,13 +240,13 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
                     ));
                 }
                 // Bank cards.
-                let (topup_rate, wd_rate, big) = if a.behaviour == Behaviour::HeavyTopUp {
+                let (topup, wd, big) = if a.behaviour == Behaviour::HeavyTopUp {
                     let r = f64::from(rng.between(cfg.lookalikes.heavy_topup_per_day));
-                    (r, r * 0.8, 6)
+                    (Poisson::new(r), Poisson::new(r * 0.8), 6)
                 } else {
-                    (cfg.activity.top_up_per_day, cfg.activity.withdrawal_per_day, 1)
+                    (topups, withdrawals, 1)
                 };
-                for _ in 0..rng.poisson(topup_rate) {
+                for _ in 0..topup.sample(&mut rng) {
                     let amount = ROUND_TOPUP[rng.index(ROUND_TOPUP.len())] * 100 * big;
                     out.push(ctx.ev(
                         ctx.secs(&mut rng, shift),
@@ -255,7 +257,7 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
                         0,
                     ));
                 }
-                for _ in 0..rng.poisson(wd_rate) {
+                for _ in 0..wd.sample(&mut rng) {
                     let amount = if rng.chance(0.5) {
                         ROUND_TOPUP[rng.index(ROUND_TOPUP.len())] * 100 * big
                     } else {
@@ -370,7 +372,7 @@ pub fn shard_day(ctx: &DayCtx<'_>, shard: u32, shards: u32, lo: u32, hi: u32, ou
         let members = w.circles.get(c);
         if members.len() >= 3 && rng.chance(cfg.activity.group_red_packet_per_circle_day * sf * week) {
             let sender = members[rng.index(members.len())];
-            if !w.hot[sender as usize].operator {
+            if !w.hot.operator(sender) {
                 let grabbers =
                     rng.between(cfg.activity.group_red_packet_grabbers).min(members.len() as u32 - 1);
                 let total = [2000i64, 5000, 6600, 8800, 10_000, 20_000, 16_800][rng.index(7)]
@@ -453,7 +455,7 @@ fn lookalike(ctx: &DayCtx<'_>, rng: &mut SimRng, p: u32, week: f64, out: &mut Ve
             for _ in 0..rng.between(l.group_buy_participants) {
                 let j = mix(u64::from(p) ^ (rng.index(120) as u64)) as usize;
                 let buyer = neigh[j % neigh.len()];
-                if buyer == p || w.hot[buyer as usize].operator {
+                if buyer == p || w.hot.operator(buyer) {
                     continue;
                 }
                 let qty = rng.between([1, 3]) as i64;

@@ -5,6 +5,7 @@
 use crate::calendar::Day;
 use crate::event::Event;
 use crate::world::{EXT, World};
+use rayon::prelude::*;
 use sluice_core::{Channel, Role};
 use std::fmt::Write as _;
 
@@ -17,9 +18,8 @@ const DECADES: usize = 9;
 pub struct Stats {
     /// Crypto-related payments each account took part in.
     crypto_of: Vec<u32>,
-    /// Payments received / sent per account.
+    /// Payments received per account.
     received: Vec<u32>,
-    sent: Vec<u32>,
     /// Transactions per channel: [normal, crypto].
     pub channels: [[u64; 2]; 5],
     /// Amount histogram (log bins): [normal, crypto].
@@ -62,7 +62,6 @@ impl Stats {
         Stats {
             crypto_of: vec![0; n],
             received: vec![0; n],
-            sent: vec![0; n],
             channels: [[0; 2]; 5],
             amounts: vec![[0; 2]; BINS_PER_DECADE * DECADES],
             bounds: (0..BINS_PER_DECADE * DECADES)
@@ -82,34 +81,81 @@ impl Stats {
         }
     }
 
-    /// Counts one emitted transaction of `day`.
-    pub fn add(&mut self, day: &Day, e: &Event) {
-        let c = usize::from(e.crypto);
-        self.channels[e.channel as usize][c] += 1;
-        // Bin boundaries in fen (bin i starts at 10^(i/4) fen), computed once: a comparison
-        // search instead of a log10 per payment.
-        let bin =
-            self.bounds.partition_point(|&b| b <= e.amount).saturating_sub(1).min(self.amounts.len() - 1);
-        self.amounts[bin][c] += 1;
-        let hour = ((e.ts - day.start_micros).rem_euclid(86_400_000_000) / 3_600_000_000) as usize;
-        self.hours[hour.min(23)][c] += 1;
-        let f = usize::from(!day.spring_festival);
-        self.per_day_kind[f] += 1;
-        if e.channel == Channel::RedPacket {
-            self.red_packets[f] += 1;
+    /// Empty counts to fill from any thread and [`merge`](Self::merge) here.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            channels: [[0; 2]; 5],
+            amounts: vec![[0; 2]; self.amounts.len()],
+            bounds: self.bounds.clone(),
+            hours: [[0; 2]; 24],
+            red_packets: [0; 2],
+            per_day_kind: [0; 2],
         }
-        for (p, out) in [(e.payer, true), (e.payee, false)] {
-            if p & EXT != 0 {
-                continue;
-            }
-            let i = p as usize;
-            if e.crypto
-                && let Some(x) = self.crypto_of.get_mut(i)
+    }
+
+    /// Adds counts filled elsewhere.
+    pub fn merge(&mut self, c: &Counts) {
+        let add = |a: &mut [u64; 2], b: &[u64; 2]| {
+            a[0] += b[0];
+            a[1] += b[1];
+        };
+        self.channels.iter_mut().zip(&c.channels).for_each(|(a, b)| add(a, b));
+        self.amounts.iter_mut().zip(&c.amounts).for_each(|(a, b)| add(a, b));
+        self.hours.iter_mut().zip(&c.hours).for_each(|(a, b)| add(a, b));
+        add(&mut self.red_packets, &c.red_packets);
+        add(&mut self.per_day_kind, &c.per_day_kind);
+    }
+
+    /// The accounts among the parties of `events`, to count with
+    /// [`add_parties`](Self::add_parties); found on any thread.
+    pub fn parties_of(&self, events: &[Event]) -> Parties {
+        let ranges = self.received.len().div_ceil(1 << RANGE_SHIFT);
+        let range = |p: u32| (p >> RANGE_SHIFT) as usize;
+        let mut offsets = vec![0u32; ranges + 1];
+        let mut crypto = Vec::new();
+        for e in events {
+            if e.payee & EXT == 0
+                && let Some(n) = offsets.get_mut(range(e.payee) + 1)
             {
-                *x += 1;
+                *n += 1;
             }
-            let v = if out { &mut self.sent } else { &mut self.received };
-            if let Some(x) = v.get_mut(i) {
+            if e.crypto {
+                crypto.extend([e.payer, e.payee].into_iter().filter(|p| p & EXT == 0));
+            }
+        }
+        for r in 1..offsets.len() {
+            offsets[r] += offsets[r - 1];
+        }
+        let mut fill = offsets.clone();
+        let mut received = vec![0u32; offsets.last().copied().unwrap_or(0) as usize];
+        for e in events.iter().filter(|e| e.payee & EXT == 0) {
+            if let Some(at) = fill.get_mut(range(e.payee)) {
+                if let Some(x) = received.get_mut(*at as usize) {
+                    *x = e.payee;
+                }
+                *at += 1;
+            }
+        }
+        Parties { offsets, received, crypto }
+    }
+
+    /// Counts the parties found by [`parties_of`](Self::parties_of): in parallel over ranges
+    /// of accounts, each range's counters staying in a core's cache (sums, so the result
+    /// does not depend on the threads).
+    pub fn add_parties(&mut self, all: &[Parties]) {
+        self.received.par_chunks_mut(1 << RANGE_SHIFT).enumerate().for_each(|(r, counters)| {
+            let lo = r << RANGE_SHIFT;
+            for p in all {
+                let (Some(&a), Some(&b)) = (p.offsets.get(r), p.offsets.get(r + 1)) else { continue };
+                for &i in p.received.get(a as usize..b as usize).unwrap_or(&[]) {
+                    if let Some(x) = counters.get_mut(i as usize - lo) {
+                        *x += 1;
+                    }
+                }
+            }
+        });
+        for &i in all.iter().flat_map(|p| &p.crypto) {
+            if let Some(x) = self.crypto_of.get_mut(i as usize) {
                 *x += 1;
             }
         }
@@ -255,6 +301,58 @@ impl Stats {
         h += "<p><span style=color:#4a7bd0>■</span> ordinary &nbsp; <span style=color:#d9534f>■</span> crypto-related</p>";
         h
     }
+}
+
+/// The per-payment part of [`Stats`] for some of the payments: filled on any thread,
+/// merged with [`Stats::merge`]. Sums, so the result does not depend on how payments were
+/// split among threads.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    channels: [[u64; 2]; 5],
+    amounts: Vec<[u64; 2]>,
+    bounds: Vec<i64>,
+    hours: [[u64; 2]; 24],
+    red_packets: [u64; 2],
+    per_day_kind: [u64; 2],
+}
+
+impl Counts {
+    /// Counts one emitted transaction of `day`.
+    pub fn add(&mut self, day: &Day, e: &Event) {
+        let c = usize::from(e.crypto);
+        if let Some(x) = self.channels.get_mut(e.channel as usize) {
+            x[c] += 1;
+        }
+        // Bin boundaries in fen (bin i starts at 10^(i/4) fen), computed once: a comparison
+        // search instead of a log10 per payment.
+        let last = self.amounts.len().saturating_sub(1);
+        let bin = self.bounds.partition_point(|&b| b <= e.amount).saturating_sub(1).min(last);
+        if let Some(x) = self.amounts.get_mut(bin) {
+            x[c] += 1;
+        }
+        let hour = ((e.ts - day.start_micros).rem_euclid(86_400_000_000) / 3_600_000_000) as usize;
+        self.hours[hour.min(23)][c] += 1;
+        let f = usize::from(!day.spring_festival);
+        self.per_day_kind[f] += 1;
+        if e.channel == Channel::RedPacket {
+            self.red_packets[f] += 1;
+        }
+    }
+}
+
+/// Accounts per range in [`Parties`]: a range's counters (128 KB) stay in a core's L2
+/// cache while they are counted.
+const RANGE_SHIFT: u32 = 15;
+
+/// The accounts among the parties of some payments, sorted by range of accounts
+/// ([`Stats::parties_of`]).
+#[derive(Debug, Clone)]
+pub struct Parties {
+    /// Payees of range `r` are `received[offsets[r]..offsets[r + 1]]`.
+    offsets: Vec<u32>,
+    received: Vec<u32>,
+    /// Both parties of each crypto-related payment (few).
+    crypto: Vec<u32>,
 }
 
 fn normalise<const N: usize>(v: &[[u64; N]]) -> Vec<[f64; 2]> {

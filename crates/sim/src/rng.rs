@@ -57,23 +57,7 @@ impl<R: Rng> Draw for R {
         if n <= 1 { 0 } else { self.random_range(0..n) }
     }
     fn poisson(&mut self, lambda: f64) -> u32 {
-        if lambda <= 0.0 {
-            return 0;
-        }
-        if lambda < 30.0 {
-            let l = (-lambda).exp();
-            let mut k = 0u32;
-            let mut p = 1.0;
-            loop {
-                p *= self.unit();
-                if p <= l {
-                    return k;
-                }
-                k += 1;
-            }
-        }
-        let v = lambda + lambda.sqrt() * self.normal();
-        v.round().max(0.0) as u32
+        Poisson::new(lambda).sample(self)
     }
     fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
         median * (sigma * self.normal()).exp()
@@ -81,5 +65,42 @@ impl<R: Rng> Draw for R {
     fn normal(&mut self) -> f64 {
         // Ziggurat: no logarithm or cosine on the common path.
         self.sample(rand_distr::StandardNormal)
+    }
+}
+
+/// A Poisson distribution with `exp(-lambda)` computed once, for a mean drawn from many
+/// times: the same counts from the same draws as [`Draw::poisson`].
+#[derive(Clone, Copy, Debug)]
+pub struct Poisson {
+    lambda: f64,
+    /// `exp(-lambda)`.
+    l: f64,
+}
+
+impl Poisson {
+    /// Mean `lambda`.
+    pub fn new(lambda: f64) -> Self {
+        Poisson { lambda, l: (-lambda).exp() }
+    }
+
+    /// A count (Knuth for small means, normal approximation above).
+    pub fn sample<R: Rng>(&self, rng: &mut R) -> u32 {
+        let lambda = self.lambda;
+        if lambda <= 0.0 {
+            return 0;
+        }
+        if lambda < 30.0 {
+            let mut k = 0u32;
+            let mut p = 1.0;
+            loop {
+                p *= rng.unit();
+                if p <= self.l {
+                    return k;
+                }
+                k += 1;
+            }
+        }
+        let v = lambda + lambda.sqrt() * rng.normal();
+        v.round().max(0.0) as u32
     }
 }

@@ -7,7 +7,7 @@ use crate::calendar::Day;
 use crate::config::SimConfig;
 use crate::rng::{Draw, SimRng, stream};
 use rand::seq::SliceRandom;
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use sluice_core::time::MICROS_PER_DAY;
 use sluice_core::{AccountKind, CivilDate, Role};
 
@@ -203,16 +203,45 @@ pub struct Operation {
 }
 
 /// What generating a day reads of an account picked at random (a payee, a friend, a
-/// stranger), copied out of [`Acct`] into 8 bytes so that the look-up touches one small,
-/// mostly cached table instead of a whole `Acct`.
-#[derive(Clone, Copy, Debug, Default)]
+/// stranger), copied out of [`Acct`] into small tables of their own, so that a look-up
+/// touches a table that mostly stays cached instead of a whole `Acct`: the merchant
+/// category in a byte, whether it is an operator's in a bit, the device in 4 bytes.
+#[derive(Clone, Debug, Default)]
 pub struct Hot {
-    /// [`Acct::device`].
-    pub device: u32,
-    /// [`Acct::category`].
-    pub category: u8,
-    /// The account's behaviour is [`Behaviour::Operator`].
-    pub operator: bool,
+    /// [`Acct::device`] of every account.
+    pub device: Vec<u32>,
+    /// [`Acct::category`] of every account.
+    pub category: Vec<u8>,
+    /// Bit `i % 64` of word `i / 64`: account `i`'s behaviour is [`Behaviour::Operator`].
+    operator: Vec<u64>,
+}
+
+impl Hot {
+    fn new(accts: &[Acct]) -> Self {
+        let mut operator = vec![0u64; accts.len().div_ceil(64)];
+        for (i, a) in accts.iter().enumerate() {
+            if a.behaviour == Behaviour::Operator
+                && let Some(w) = operator.get_mut(i / 64)
+            {
+                *w |= 1 << (i % 64);
+            }
+        }
+        Hot {
+            device: accts.iter().map(|a| a.device).collect(),
+            category: accts.iter().map(|a| a.category).collect(),
+            operator,
+        }
+    }
+
+    /// Whether account `i` is run by an operation (false for no such account).
+    pub fn operator(&self, i: u32) -> bool {
+        self.operator.get(i as usize / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    /// The merchant category of account `i`.
+    pub fn category(&self, i: u32) -> u8 {
+        self.category.get(i as usize).copied().unwrap_or(0)
+    }
 }
 
 /// The whole simulated platform.
@@ -255,8 +284,19 @@ pub struct World {
     pub usdt_rate: Vec<f64>,
     /// Devices handed out so far (device numbers are 1..=devices).
     pub devices: u32,
-    /// [`Hot`] of every account; index = account index.
-    pub hot: Vec<Hot>,
+    /// What generation reads of accounts picked at random.
+    pub hot: Hot,
+}
+
+/// The members of each circle and the circles of each of the first `accounts` accounts,
+/// from (circle, person) memberships.
+fn circle_groups(mut membership: Vec<(u32, u32)>, n_circles: usize, accounts: usize) -> (Groups, Groups) {
+    membership.par_sort_unstable();
+    membership.dedup();
+    let circles = Groups::from_pairs(n_circles, &membership);
+    let inverse: Vec<(u32, u32)> = membership.iter().map(|&(c, p)| (p, c)).collect();
+    drop(membership);
+    (circles, Groups::from_pairs(accounts, &inverse))
 }
 
 /// An operation's plan: kind, windows (from, to, fresh account?), mules (fresh?), collectors.
@@ -485,6 +525,9 @@ impl World {
                 n_circles += 1;
             }
         }
+        // The circles drawn; sorting them into groups is done on the pool while this thread
+        // goes on drawing employment, rent and look-alikes, which need no circles (the
+        // operations below do).
         let mut membership: Vec<(u32, u32)> = Vec::new();
         for &p in &persons {
             let home = accts[p as usize].city as usize;
@@ -503,99 +546,101 @@ impl World {
                 membership.push((list[pos.min(list.len() - 1)], p));
             }
         }
-        membership.par_sort_unstable();
-        membership.dedup();
-        let circles = Groups::from_pairs(n_circles as usize, &membership);
-        let inverse: Vec<(u32, u32)> = membership.iter().map(|&(c, p)| (p, c)).collect();
-        let circles_of = Groups::from_pairs(accts.len(), &inverse);
+        let accounts_now = accts.len();
+        let ((circles, circles_of), employees) = rayon::join(
+            || circle_groups(membership, n_circles as usize, accounts_now),
+            || {
+                // Employment and salaries.
+                let mut employ: Vec<(u32, u32)> = Vec::new();
+                for &p in &persons {
+                    if !rng.chance(cfg.social.employed_share) {
+                        continue;
+                    }
+                    let home = accts[p as usize].city as usize;
+                    let list = if !enterprises_by_city[home].is_empty() && rng.chance(0.85) {
+                        &enterprises_by_city[home]
+                    } else {
+                        &enterprises
+                    };
+                    if list.is_empty() {
+                        continue;
+                    }
+                    let pos = ((list.len() as f64) * rng.unit().powf(2.0)) as usize;
+                    let e = list[pos.min(list.len() - 1)];
+                    let salary = rng
+                        .lognormal(cfg.activity.salary_median, cfg.activity.salary_sigma)
+                        .clamp(2_200.0, 120_000.0);
+                    let a = &mut accts[p as usize];
+                    a.employer = e;
+                    a.salary = (salary / 100.0).round() as u32 * 100;
+                    employ.push((e, p));
+                }
+                let employees = Groups::from_pairs(accts.len(), &employ);
 
-        // Employment and salaries.
-        let mut employ: Vec<(u32, u32)> = Vec::new();
-        for &p in &persons {
-            if !rng.chance(cfg.social.employed_share) {
-                continue;
-            }
-            let home = accts[p as usize].city as usize;
-            let list = if !enterprises_by_city[home].is_empty() && rng.chance(0.85) {
-                &enterprises_by_city[home]
-            } else {
-                &enterprises
-            };
-            if list.is_empty() {
-                continue;
-            }
-            let pos = ((list.len() as f64) * rng.unit().powf(2.0)) as usize;
-            let e = list[pos.min(list.len() - 1)];
-            let salary = rng
-                .lognormal(cfg.activity.salary_median, cfg.activity.salary_sigma)
-                .clamp(2_200.0, 120_000.0);
-            let a = &mut accts[p as usize];
-            a.employer = e;
-            a.salary = (salary / 100.0).round() as u32 * 100;
-            employ.push((e, p));
-        }
-        let employees = Groups::from_pairs(accts.len(), &employ);
+                // Landlords and tenants.
+                let avg_tenants =
+                    f64::from(cfg.social.tenants_per_landlord[0] + cfg.social.tenants_per_landlord[1]) / 2.0;
+                let mut landlords_by_city: Vec<Vec<u32>> = vec![Vec::new(); cities];
+                for &p in &persons {
+                    if rng.chance(cfg.social.tenant_share / avg_tenants) {
+                        landlords_by_city[accts[p as usize].city as usize].push(p);
+                    }
+                }
+                for &p in &persons {
+                    if !rng.chance(cfg.social.tenant_share) {
+                        continue;
+                    }
+                    let list = &landlords_by_city[accts[p as usize].city as usize];
+                    if list.is_empty() {
+                        continue;
+                    }
+                    let l = list[rng.index(list.len())];
+                    if l == p {
+                        continue;
+                    }
+                    let rent = cfg.activity.rents[rng.index(cfg.activity.rents.len())];
+                    let a = &mut accts[p as usize];
+                    a.landlord = l;
+                    a.rent = rent;
+                }
 
-        // Landlords and tenants.
-        let avg_tenants =
-            f64::from(cfg.social.tenants_per_landlord[0] + cfg.social.tenants_per_landlord[1]) / 2.0;
-        let mut landlords_by_city: Vec<Vec<u32>> = vec![Vec::new(); cities];
-        for &p in &persons {
-            if rng.chance(cfg.social.tenant_share / avg_tenants) {
-                landlords_by_city[accts[p as usize].city as usize].push(p);
-            }
-        }
-        for &p in &persons {
-            if !rng.chance(cfg.social.tenant_share) {
-                continue;
-            }
-            let list = &landlords_by_city[accts[p as usize].city as usize];
-            if list.is_empty() {
-                continue;
-            }
-            let l = list[rng.index(list.len())];
-            if l == p {
-                continue;
-            }
-            let rent = cfg.activity.rents[rng.index(cfg.activity.rents.len())];
-            let a = &mut accts[p as usize];
-            a.landlord = l;
-            a.rent = rent;
-        }
+                // Look-alikes and buyers.
+                let l = &cfg.lookalikes;
+                for &p in &persons {
+                    let u = rng.unit();
+                    let mut edge = l.street_vendor_share;
+                    let b = if u < edge {
+                        Behaviour::StreetVendor
+                    } else if u < {
+                        edge += l.group_buy_share;
+                        edge
+                    } {
+                        Behaviour::GroupBuy
+                    } else if u < {
+                        edge += l.daigou_share;
+                        edge
+                    } {
+                        Behaviour::Daigou
+                    } else if u < {
+                        edge += l.heavy_topup_share;
+                        edge
+                    } {
+                        Behaviour::HeavyTopUp
+                    } else if u < {
+                        edge += l.night_worker_share;
+                        edge
+                    } {
+                        Behaviour::NightWorker
+                    } else {
+                        Behaviour::Normal
+                    };
+                    accts[p as usize].behaviour = b;
+                    accts[p as usize].buyer = rng.chance(cfg.crypto.buyer_share);
+                }
 
-        // Look-alikes and buyers.
-        let l = &cfg.lookalikes;
-        for &p in &persons {
-            let u = rng.unit();
-            let mut edge = l.street_vendor_share;
-            let b = if u < edge {
-                Behaviour::StreetVendor
-            } else if u < {
-                edge += l.group_buy_share;
-                edge
-            } {
-                Behaviour::GroupBuy
-            } else if u < {
-                edge += l.daigou_share;
-                edge
-            } {
-                Behaviour::Daigou
-            } else if u < {
-                edge += l.heavy_topup_share;
-                edge
-            } {
-                Behaviour::HeavyTopUp
-            } else if u < {
-                edge += l.night_worker_share;
-                edge
-            } {
-                Behaviour::NightWorker
-            } else {
-                Behaviour::Normal
-            };
-            accts[p as usize].behaviour = b;
-            accts[p as usize].buyer = rng.chance(cfg.crypto.buyer_share);
-        }
+                employees
+            },
+        );
 
         // Operations: take over aged accounts or open fresh ones.
         let mut operations = Vec::new();
@@ -766,14 +811,7 @@ impl World {
             })
             .collect();
 
-        let hot = accts
-            .iter()
-            .map(|a| Hot {
-                device: a.device,
-                category: a.category,
-                operator: a.behaviour == Behaviour::Operator,
-            })
-            .collect();
+        let hot = Hot::new(&accts);
         World {
             hot,
             seed,

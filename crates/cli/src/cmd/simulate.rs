@@ -106,13 +106,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     let mut out = std::io::stdout().lock();
     write!(out, "{text}")?;
+    // Two rates: end to end (everything the command did, world build and final sync
+    // included: what a user waits for), and over the days alone (generation, formatting and
+    // writing: the steady rate that longer runs approach).
+    let t = summary.timings;
+    let days = t.days.as_secs_f64();
     writeln!(
         out,
-        "wrote {} accounts and {} transactions ({} crypto-related) in {secs:.1} s ({} transactions)",
+        "wrote {} accounts and {} transactions ({} crypto-related) in {secs:.1} s: {} transactions end to end; \
+         world {:.2} s, days {days:.2} s ({}), accounts and final sync {:.2} s",
         thousands(summary.accounts),
         thousands(summary.transactions),
         thousands(summary.crypto_transactions),
-        rate(summary.transactions, secs)
+        rate(summary.transactions, secs),
+        t.world.as_secs_f64(),
+        rate(summary.transactions, days),
+        t.finish.as_secs_f64(),
     )?;
     for f in &summary.files {
         writeln!(out, "  {}", f.display())?;
