@@ -53,8 +53,16 @@ fn main() {
     let lists = Arc::new(ListStore::new(entries, None).unwrap());
     let src = include_str!("../../../policies/default.toml");
     let policy = Arc::new(Policy::compile(src, "policies/default.toml", &lists).unwrap());
+    // The same decisions with no rules at all: what deciding costs besides the rules.
+    let bare_src = "id = \"bare\"\nversion = \"1\"\ntimezone = \"Asia/Shanghai\"\n[thresholds]\nreview = 0.5\nblock = 0.9\n";
+    let bare = Arc::new(Policy::compile(bare_src, "bare.toml", &lists).unwrap());
     let n = txs.len() as f64;
-    for round in 0..3 {
+    let rounds: usize = std::env::args().nth(2).and_then(|r| r.parse().ok()).unwrap_or(3);
+    for round in 0..rounds {
+        let mut bare_engine =
+            Engine::new(Arc::clone(&bare), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
+        let no_rules = whole(&mut bare_engine, &txs) / n;
+        drop(bare_engine);
         let engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
         let mut preparer = engine.preparer();
         let mut slot = Prepared::default();
@@ -81,26 +89,33 @@ fn main() {
         let observe = (cpu_ns() - t) as f64 / n;
 
         let mut engine = engine;
-        let mut slots: [Prepared<'_>; 3] = Default::default();
-        let t = cpu_ns();
-        for (k, (tx, p, q)) in txs.iter().take(2).enumerate() {
-            preparer.prepare(tx, *p, *q, &mut slots[k]);
-        }
-        for (i, (tx, payer, payee)) in txs.iter().enumerate() {
-            if let Some((ntx, p, q)) = txs.get(i + 2) {
-                let slot = &mut slots[(i + 2) % 3];
-                preparer.prepare(ntx, *p, *q, slot);
-                engine.prefetch_prepared_early(slot);
-            }
-            if i + 1 < txs.len() {
-                engine.prefetch_prepared_late(&slots[(i + 1) % 3]);
-            }
-            black_box(engine.decide_prepared(tx, *payer, *payee, &slots[i % 3]));
-        }
-        let whole = (cpu_ns() - t) as f64 / n;
+        let whole = whole(&mut engine, &txs) / n;
         println!(
-            "round {round}: prepare {prepare:.0} ns · observe {observe:.0} ns · whole {whole:.0} ns · rules + decision ≈ {:.0} ns",
+            "round {round}: prepare {prepare:.0} ns · observe {observe:.0} ns · whole {whole:.0} ns · rules + decision ≈ {:.0} ns · whole without rules {no_rules:.0} ns",
             whole - prepare - observe
         );
     }
+}
+
+/// CPU nanoseconds of deciding every payment of `txs`, prepared two ahead and prefetched
+/// as `sluice bench` does on one thread.
+fn whole(engine: &mut Engine, txs: &[(sluice_core::Transaction, Option<u32>, Option<u32>)]) -> f64 {
+    let mut preparer = engine.preparer();
+    let mut slots: [Prepared<'_>; 3] = Default::default();
+    let t = cpu_ns();
+    for (k, (tx, p, q)) in txs.iter().take(2).enumerate() {
+        preparer.prepare(tx, *p, *q, &mut slots[k]);
+    }
+    for (i, (tx, payer, payee)) in txs.iter().enumerate() {
+        if let Some((ntx, p, q)) = txs.get(i + 2) {
+            let slot = &mut slots[(i + 2) % 3];
+            preparer.prepare(ntx, *p, *q, slot);
+            engine.prefetch_prepared_early(slot);
+        }
+        if i + 1 < txs.len() {
+            engine.prefetch_prepared_late(&slots[(i + 1) % 3]);
+        }
+        black_box(engine.decide_prepared(tx, *payer, *payee, &slots[i % 3]));
+    }
+    (cpu_ns() - t) as f64
 }

@@ -15,7 +15,7 @@
 //! The engine is deterministic: the same accounts, lists, policy and payments in the same
 //! order give byte-identical decisions. It reads no clock.
 
-use crate::features::{FeatureConfig, FeatureStore, Partial, Payment, party_key};
+use crate::features::{FeatureConfig, FeatureStore, Payment, party_key};
 use crate::lexicon::Lexicon;
 use crate::lists::{ListStore, scan_memo};
 use crate::policy::Policy;
@@ -29,8 +29,9 @@ use sluice_core::time::{MICROS_PER_DAY, MICROS_PER_SEC};
 use sluice_core::{
     Account, AccountAction, Action, Decision, Outcome, Reason, ReasonCode, Score, Timestamp, Transaction,
 };
-use std::cell::RefCell;
 use std::sync::Arc;
+
+pub mod lanes;
 
 type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 
@@ -170,23 +171,21 @@ impl LocalClock {
 /// The stateless part of deciding on a payment, done ahead of it: the feature store's view
 /// of the payment (party and device keys), its local time, the memo's lexicon hits and
 /// wallet addresses and hosts. It reads no per-account state, so a [`Preparer`] can run on
-/// another thread than the [`Engine`] (a pipeline: prepare payment *i + 1* while payment *i*
-/// is decided), and [`Engine::decide_prepared`] gives the same decision as
-/// [`Engine::decide`].
+/// another thread than the [`Engine`] (the [`lanes`] do), and [`Engine::decide_prepared`]
+/// gives the same decision as [`Engine::decide`].
 #[derive(Debug, Default)]
 pub struct Prepared<'t> {
     payment: Option<Payment>,
     local: LocalTime,
     memo: MemoFacts<'t>,
-    /// What a [`FrontStage`] observed of the payment: the device table and the sides it
-    /// holds. `None` when only prepared: the engine then observes every side itself.
-    front: Option<Partial>,
 }
 
 /// Prepares payments for an [`Engine`] ([`Engine::preparer`]); owns what it needs, so it
 /// can be moved to another thread.
 pub struct Preparer {
-    accounts: Arc<[Account]>,
+    /// Each account's `created_at`, apart from the rest of the account so that reading it
+    /// touches one compact array (the accounts themselves are ~100 bytes each, at random).
+    created: Arc<[Timestamp]>,
     lexicon: &'static Lexicon,
     clock: LocalClock,
 }
@@ -201,13 +200,12 @@ impl Preparer {
         payee: Option<u32>,
         out: &mut Prepared<'t>,
     ) {
-        out.payment = Some(payment(tx, payer, payee, &self.accounts));
-        out.front = None;
+        out.payment = Some(payment(tx, payer, payee, &self.created));
         self.prepare_rest(tx, out);
     }
 
     /// The local time and the memo's facts.
-    fn prepare_rest<'t>(&mut self, tx: &'t Transaction, out: &mut Prepared<'t>) {
+    pub(crate) fn prepare_rest<'t>(&mut self, tx: &'t Transaction, out: &mut Prepared<'t>) {
         out.local = self.clock.local(tx.ts);
         let memo_text = tx.memo.as_ref().map_or("", |m| m.as_str());
         let memo = &mut out.memo;
@@ -223,92 +221,6 @@ impl Preparer {
     }
 }
 
-/// The first stage of a two-thread pipeline ([`Engine::front_stage`]): the stateless
-/// preparation of each payment, the device table, and the behaviour state of half the
-/// accounts (even indexes). It sees every payment, in order, ahead of the engine, which
-/// keeps the other half, the restrictions and the policy. Features depend only on the
-/// payments (never on decisions), so the split changes no decision; restrictions, which do
-/// depend on earlier decisions, stay on the engine's side.
-pub struct FrontStage {
-    preparer: Preparer,
-    features: FeatureStore,
-}
-
-impl FrontStage {
-    /// The stateless part ([`Preparer::prepare`]); call [`observe`](Self::observe) on it
-    /// next, in input order.
-    pub fn prepare<'t>(
-        &mut self,
-        tx: &'t Transaction,
-        payer: Option<u32>,
-        payee: Option<u32>,
-        out: &mut Prepared<'t>,
-    ) {
-        self.preparer.prepare(tx, payer, payee, out);
-    }
-
-    /// Records the prepared payment in this stage's state (device table, its half of the
-    /// accounts) and keeps what it found in `prepared` for [`Engine::decide_prepared`].
-    pub fn observe(&mut self, prepared: &mut Prepared<'_>) {
-        if let Some(p) = &prepared.payment {
-            prepared.front = Some(self.features.observe_part(p, None));
-        }
-    }
-
-    /// What the front stage needs of a payment (party and device keys), for a pipeline that
-    /// hands transactions to the next stage by value: the result borrows nothing (the local
-    /// time and the memo are left to [`Engine::decide_observed`]). Call
-    /// [`observe_owned`](Self::observe_owned) on it next, in input order (so a batch's
-    /// state can be loaded ahead with [`prefetch_owned`](Self::prefetch_owned)), then
-    /// [`Engine::decide_observed`].
-    pub fn start_owned(
-        &mut self,
-        tx: &Transaction,
-        payer: Option<u32>,
-        payee: Option<u32>,
-    ) -> FrontObservation {
-        FrontObservation { payment: payment(tx, payer, payee, &self.preparer.accounts), front: None }
-    }
-
-    /// Records a payment started with [`start_owned`](Self::start_owned) in this stage's state.
-    pub fn observe_owned(&mut self, o: &mut FrontObservation) {
-        o.front = Some(self.features.observe_part(&o.payment, None));
-    }
-
-    /// Starts loading the state [`observe_owned`](Self::observe_owned) will touch: the
-    /// headers (`early`, two payments ahead) or the storage (one ahead).
-    pub fn prefetch_owned(&self, o: &FrontObservation, early: bool) {
-        if early {
-            self.features.prefetch_early(&o.payment);
-        } else {
-            self.features.prefetch(&o.payment);
-        }
-    }
-
-    /// Starts loading the state [`observe`](Self::observe) of `prepared` will touch (see
-    /// [`Engine::prefetch`]): with the payment two ahead first...
-    pub fn prefetch_early(&self, prepared: &Prepared<'_>) {
-        if let Some(p) = &prepared.payment {
-            self.features.prefetch_early(p);
-        }
-    }
-
-    /// ...then with the next one.
-    pub fn prefetch(&self, prepared: &Prepared<'_>) {
-        if let Some(p) = &prepared.payment {
-            self.features.prefetch(p);
-        }
-    }
-}
-
-/// What a [`FrontStage`] found of one payment, borrowing nothing from it
-/// ([`FrontStage::start_owned`]).
-#[derive(Debug, Clone, Copy)]
-pub struct FrontObservation {
-    payment: Payment,
-    front: Option<Partial>,
-}
-
 /// The inline decision engine for one stream of payments.
 pub struct Engine {
     policy: Arc<Policy>,
@@ -320,7 +232,7 @@ pub struct Engine {
     preparer: Preparer,
     hits: Vec<crate::lexicon::Hit<'static>>,
     fired: Vec<usize>,
-    screen_cache: RefCell<ScreenCache>,
+    screen_cache: ScreenCache,
     lists_version: compact_str::CompactString,
     stats: EngineStats,
 }
@@ -340,6 +252,9 @@ pub enum EngineError {
         /// The version of the lists given.
         lists: String,
     },
+    /// The threads of [`Engine::lanes`] could not be started.
+    #[error("cannot start the deciding threads: {0}")]
+    Threads(String),
 }
 
 impl Engine {
@@ -368,7 +283,7 @@ impl Engine {
         );
         Ok(Engine {
             preparer: Preparer {
-                accounts: Arc::clone(&accounts),
+                created: accounts.iter().map(|a| a.created_at).collect(),
                 lexicon,
                 clock: LocalClock::new(policy.timezone.clone()),
             },
@@ -380,7 +295,7 @@ impl Engine {
             restrictions: FastMap::default(),
             hits: Vec::new(),
             fired: Vec::new(),
-            screen_cache: RefCell::new(screen_cache),
+            screen_cache,
             lists_version,
             stats: EngineStats { fired: vec![0; rules], errors: vec![0; rules], ..EngineStats::default() },
         })
@@ -392,8 +307,7 @@ impl Engine {
         // built from other sources need not cover every list the policy screens against.
         let exact: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&self.lists));
         self.screener = Arc::new(BestOf(vec![exact, screener]));
-        self.screen_cache =
-            RefCell::new(ScreenCache::new(self.accounts.len(), self.lists.list_names().count()));
+        self.screen_cache = ScreenCache::new(self.accounts.len(), self.lists.list_names().count());
         self
     }
 
@@ -439,7 +353,7 @@ impl Engine {
     pub fn state_bytes(&self) -> usize {
         self.features.bytes()
             + self.restrictions.capacity() * (std::mem::size_of::<(u32, Restrictions)>() + 1)
-            + self.screen_cache.borrow().heap_bytes()
+            + self.screen_cache.heap_bytes()
     }
 
     /// Starts loading the state the *next* payment will need while the current one is
@@ -447,7 +361,7 @@ impl Engine {
     /// state of a large world is far beyond the caches, and its reads are most of a
     /// decision's wait. Plain reads; no effect on any result.
     pub fn prefetch(&self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) {
-        let p = payment(tx, payer, payee, &self.accounts);
+        let p = payment(tx, payer, payee, &self.preparer.created);
         self.features.prefetch_early(&p);
         self.features.prefetch(&p);
     }
@@ -468,7 +382,7 @@ impl Engine {
     pub fn prefetch_prepared_early(&self, prepared: &Prepared<'_>) {
         if let Some(p) = &prepared.payment {
             self.features.prefetch_early(p);
-            let cache = self.screen_cache.borrow();
+            let cache = &self.screen_cache;
             let touch = |idx: Option<u32>| {
                 idx.and_then(|i| self.accounts.get(i as usize))
                     .map(|a| (a.country, a.website.is_some(), cache.touch(idx)))
@@ -485,31 +399,11 @@ impl Engine {
         }
     }
 
-    /// Splits off the first stage of a two-thread pipeline: a [`FrontStage`] that takes
-    /// the device table and half the accounts' behaviour state with it. From then on every
-    /// payment goes through the front stage first ([`FrontStage::prepare`], then
-    /// [`FrontStage::observe`], in input order) and then to
-    /// [`decide_prepared`](Self::decide_prepared) here, in the same order; the decisions are
-    /// those [`decide`](Self::decide) would make. [`rejoin`](Self::rejoin) takes the stage
-    /// back (for [`features_at`](Self::features_at) and [`state_bytes`](Self::state_bytes)).
-    pub fn front_stage(&mut self) -> FrontStage {
-        let whole = std::mem::replace(&mut self.features, FeatureStore::new(&FeatureConfig::default(), 0));
-        let [front, back] = whole.split();
-        self.features = back;
-        FrontStage { preparer: self.preparer(), features: front }
-    }
-
-    /// Takes back a [`FrontStage`] split off this engine.
-    pub fn rejoin(&mut self, front: FrontStage) {
-        let back = std::mem::replace(&mut self.features, FeatureStore::new(&FeatureConfig::default(), 0));
-        self.features = FeatureStore::join([front.features, back]);
-    }
-
     /// A [`Preparer`] for this engine's accounts and policy time zone, to run the stateless
     /// part of deciding elsewhere (another thread).
     pub fn preparer(&self) -> Preparer {
         Preparer {
-            accounts: Arc::clone(&self.accounts),
+            created: Arc::clone(&self.preparer.created),
             lexicon: self.preparer.lexicon,
             clock: LocalClock::new(self.policy.timezone.clone()),
         }
@@ -535,38 +429,6 @@ impl Engine {
         d
     }
 
-    /// [`decide`](Self::decide) of a payment a [`FrontStage`] split off this engine has
-    /// observed ([`FrontStage::start_owned`]); the rest of the stateless part is done here.
-    pub fn decide_observed(
-        &mut self,
-        tx: &Transaction,
-        payer: Option<u32>,
-        payee: Option<u32>,
-        observed: &FrontObservation,
-    ) -> Decision {
-        let mut prepared = Prepared {
-            memo: MemoFacts { hits: std::mem::take(&mut self.hits), ..MemoFacts::default() },
-            ..Prepared::default()
-        };
-        self.preparer.prepare_rest(tx, &mut prepared);
-        prepared.payment = Some(observed.payment);
-        prepared.front = observed.front;
-        let d = self.decide_prepared(tx, payer, payee, &prepared);
-        self.hits = prepared.memo.hits;
-        d
-    }
-
-    /// Starts loading the state [`decide_observed`](Self::decide_observed) of `observed`
-    /// will touch (headers two payments ahead, `early`; storage one ahead).
-    pub fn prefetch_observed(&self, observed: &FrontObservation, early: bool) {
-        let prepared = Prepared { payment: Some(observed.payment), ..Prepared::default() };
-        if early {
-            self.prefetch_prepared_early(&prepared);
-        } else {
-            self.prefetch_prepared_late(&prepared);
-        }
-    }
-
     /// [`decide`](Self::decide) with the stateless part done ahead: `prepared` is what this
     /// engine's [`preparer`](Self::preparer) (or any preparer of the same accounts and
     /// policy) made of this `tx`. The decision is the same as `decide`'s.
@@ -577,95 +439,147 @@ impl Engine {
         payee: Option<u32>,
         prepared: &Prepared<'_>,
     ) -> Decision {
-        debug_assert!(
-            prepared.front.is_some() || !self.features.is_part(),
-            "after front_stage() every payment goes through the front stage"
+        let obs = match &prepared.payment {
+            Some(p) => self.features.observe(p),
+            None => self.features.observe(&payment(tx, payer, payee, &self.preparer.created)),
+        };
+        let ts = tx.ts;
+        let restrictions = [payer, payee].map(|idx| self.restriction_at(idx, ts));
+        let cx = RulesCx {
+            policy: &self.policy,
+            lists: &self.lists,
+            screener: self.screener.as_ref(),
+            screen_cache: &self.screen_cache,
+            accounts: &self.accounts,
+            lists_version: &self.lists_version,
+        };
+        let draft = cx.evaluate(
+            tx,
+            [payer, payee],
+            &obs,
+            prepared.local,
+            &prepared.memo,
+            restrictions,
+            RuleCounters {
+                fired: &mut self.fired,
+                per_rule: &mut self.stats.fired,
+                errors: &mut self.stats.errors,
+            },
         );
-        let obs = match (&prepared.payment, &prepared.front) {
-            (Some(p), Some(front)) => self.features.observe_part(p, Some(front)).observed,
-            (Some(p), None) => self.features.observe(p),
-            (None, _) => self.features.observe(&payment(tx, payer, payee, &self.accounts)),
+        finalize(&mut self.restrictions, &mut self.stats, &self.accounts, tx, draft, restrictions)
+    }
+
+    /// The restriction in force on account `idx` at `ts`.
+    pub(crate) fn restriction_at(&self, idx: Option<u32>, ts: Timestamp) -> AccountAction {
+        idx.and_then(|i| self.restrictions.get(&i)).map_or(AccountAction::None, |r| r.at(ts))
+    }
+}
+
+/// Where evaluating a payment's rules counts what fired.
+pub(crate) struct RuleCounters<'c> {
+    /// The rules that fired on this payment (cleared first), policy order.
+    pub fired: &'c mut Vec<usize>,
+    /// Firings per rule, added to.
+    pub per_rule: &'c mut [u64],
+    /// Evaluation errors per rule, added to.
+    pub errors: &'c mut [u64],
+}
+
+/// The decision the rules make on a payment before the restrictions in force are applied
+/// ([`finalize`]): its outcome, score and reasons, and the account actions its rules ask for.
+/// Rules see payments and features only — unless one reads a side's `restriction`
+/// ([`Policy::reads_restrictions`]) — so drafts of many payments can be made in parallel.
+pub(crate) struct Draft {
+    pub decision: Decision,
+    pub pending: Vec<(AccountAction, u32, Until)>,
+}
+
+/// The read-only part of an [`Engine`] that rules run against.
+pub(crate) struct RulesCx<'e> {
+    pub policy: &'e Policy,
+    pub lists: &'e ListStore,
+    pub screener: &'e dyn NameScreener,
+    pub screen_cache: &'e ScreenCache,
+    pub accounts: &'e [Account],
+    pub lists_version: &'e compact_str::CompactString,
+}
+
+impl RulesCx<'_> {
+    /// Starts loading what the rules read of the sides' accounts (country, website, the
+    /// screening cache), for a payment a little ahead.
+    pub(crate) fn touch_accounts(&self, sides: [Option<u32>; 2]) {
+        let touch = |idx: Option<u32>| {
+            idx.and_then(|i| self.accounts.get(i as usize))
+                .map(|a| (a.country, a.website.is_some(), self.screen_cache.touch(idx)))
         };
-        let accounts: &[Account] = &self.accounts;
-        let lists: &ListStore = &self.lists;
-        let policy: &Policy = &self.policy;
-        let payer_side = side(&self.restrictions, tx, payer, true, accounts, obs.payer);
-        let payee_side = side(&self.restrictions, tx, payee, false, accounts, obs.payee);
-        let observed = PaymentFacts {
-            round: obs.amount.round,
-            pegged: obs.amount.pegged,
-            accounts_on_device: obs.accounts_on_device,
-        };
-        let local = prepared.local;
-        let memo = &prepared.memo;
-        let screener: &dyn NameScreener = self.screener.as_ref();
+        std::hint::black_box(sides.map(touch));
+    }
+
+    /// Runs the rules on one payment (`sides`: the payer's and the payee's account indexes;
+    /// `obs`: what the feature store observed; `restrictions`: those in force on the sides,
+    /// which only a policy that reads them needs) and combines what fired.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn evaluate(
+        &self,
+        tx: &Transaction,
+        sides: [Option<u32>; 2],
+        obs: &crate::features::Observed,
+        local: LocalTime,
+        memo: &MemoFacts<'_>,
+        restrictions: [AccountAction; 2],
+        counters: RuleCounters<'_>,
+    ) -> Draft {
+        let RulesCx { policy, lists, screener, screen_cache, accounts, lists_version } = *self;
+        let [payer, payee] = sides;
         let facts = Facts {
             tx,
-            payer: payer_side,
-            payee: payee_side,
+            payer: side(tx, payer, true, accounts, obs.payer, restrictions[0]),
+            payee: side(tx, payee, false, accounts, obs.payee, restrictions[1]),
             local,
-            observed,
+            observed: PaymentFacts {
+                round: obs.amount.round,
+                pegged: obs.amount.pegged,
+                accounts_on_device: obs.accounts_on_device,
+            },
             memo,
             lists,
             screener,
-            screen_cache: &self.screen_cache,
+            screen_cache,
         };
 
         // Run the rules.
-        self.fired.clear();
+        let fired = counters.fired;
+        fired.clear();
         for (i, rule) in policy.rules.iter().enumerate() {
             if !rule.in_effect(tx.ts) {
                 continue;
             }
             match rule.condition.eval(&facts) {
-                Ok(true) => self.fired.push(i),
+                Ok(true) => fired.push(i),
                 Ok(false) => {}
-                Err(_) => self.stats.errors[i] += 1,
+                Err(_) => {
+                    if let Some(e) = counters.errors.get_mut(i) {
+                        *e += 1;
+                    }
+                }
             }
         }
 
-        // Restrictions in force.
+        // Combine what fired.
         let mut reasons = Vec::new();
         let mut outcome = Outcome::Allow;
-        let payer_r = facts.payer.restriction;
-        let payee_r = facts.payee.restriction;
-        let mut restricted = false;
-        if matches!(payer_r, AccountAction::SuspendOut | AccountAction::Freeze) {
-            restricted = true;
-            reasons.push(reason(
-                "ACCOUNT_SUSPENDED_OUT",
-                format!("payer {} is under {payer_r}", facts.payer.id),
-            ));
-        }
-        if matches!(payee_r, AccountAction::SuspendIn | AccountAction::Freeze) {
-            restricted = true;
-            reasons
-                .push(reason("ACCOUNT_SUSPENDED_IN", format!("payee {} is under {payee_r}", facts.payee.id)));
-        }
-        if payee_r == AccountAction::SuspendCollection && tx.channel == sluice_core::Channel::Merchant {
-            restricted = true;
-            reasons.push(reason(
-                "COLLECTION_SUSPENDED",
-                format!("merchant {} is under suspend_collection", facts.payee.id),
-            ));
-        }
-        if restricted {
-            outcome = Outcome::Block;
-            self.stats.restricted += 1;
-        }
-
-        // Combine what fired.
-        let allow_rule = self
-            .fired
+        let allow_rule = fired
             .iter()
             .map(|&i| &policy.rules[i])
             .find(|r| r.outcome == Some(Outcome::Allow))
             .map(|r| r.id.clone());
         let mut keep_prob = 1.0_f64;
-        let mut pending: Vec<(usize, AccountAction, u32, Until)> = Vec::new();
-        for &i in &self.fired {
+        let mut pending = Vec::new();
+        for &i in fired.iter() {
             let rule = &policy.rules[i];
-            self.stats.fired[i] += 1;
+            if let Some(n) = counters.per_rule.get_mut(i) {
+                *n += 1;
+            }
             let overridden = allow_rule.is_some() && rule.category.overridable();
             let mut detail =
                 if rule.description.is_empty() { rule.id.clone() } else { rule.description.clone() };
@@ -695,7 +609,7 @@ impl Engine {
                 // Outside parties cannot be restricted: the platform holds no account for them.
                 if let Some(idx) = idx {
                     let until = a.duration_micros.map(|d| tx.ts.saturating_add_micros(d));
-                    pending.push((i, a.kind, idx, until));
+                    pending.push((a.kind, idx, until));
                 }
             }
         }
@@ -706,41 +620,77 @@ impl Engine {
         } else if s >= policy.review_threshold {
             outcome = outcome.max(Outcome::Review);
         }
-
-        let mut actions = Vec::new();
-        for (_, kind, idx, until) in pending {
-            if self.restrictions.entry(idx).or_default().apply(kind, tx.ts, until) {
-                self.stats.actions += 1;
-                if let Some(acct) = accounts.get(idx as usize) {
-                    actions.push(Action { kind, account: acct.account_id.clone(), until });
-                }
-            }
-        }
-        self.stats.by_outcome[match outcome {
-            Outcome::Allow => 0,
-            Outcome::Review => 1,
-            Outcome::Block => 2,
-        }] += 1;
-        Decision {
-            tx_id: tx.tx_id.clone(),
-            decision: outcome,
-            score,
-            reasons,
-            actions,
-            policy: policy.reference.clone(),
-            lists: Some(self.lists_version.clone()),
-            model: None,
+        Draft {
+            decision: Decision {
+                tx_id: tx.tx_id.clone(),
+                decision: outcome,
+                score,
+                reasons,
+                actions: Vec::new(),
+                policy: policy.reference.clone(),
+                lists: Some(lists_version.clone()),
+                model: None,
+            },
+            pending,
         }
     }
 }
 
+/// Completes a [`Draft`] in input order: a restriction in force (`restrictions`: on the
+/// payer, on the payee) blocks the payment, its reasons first; then the draft's account
+/// actions take effect, so the next payment sees them.
+pub(crate) fn finalize(
+    restrictions: &mut FastMap<u32, Restrictions>,
+    stats: &mut EngineStats,
+    accounts: &[Account],
+    tx: &Transaction,
+    draft: Draft,
+    [payer_r, payee_r]: [AccountAction; 2],
+) -> Decision {
+    let Draft { mut decision, pending } = draft;
+    let mut restricted = Vec::new();
+    if matches!(payer_r, AccountAction::SuspendOut | AccountAction::Freeze) {
+        restricted
+            .push(reason("ACCOUNT_SUSPENDED_OUT", format!("payer {} is under {payer_r}", tx.payer.as_str())));
+    }
+    if matches!(payee_r, AccountAction::SuspendIn | AccountAction::Freeze) {
+        restricted
+            .push(reason("ACCOUNT_SUSPENDED_IN", format!("payee {} is under {payee_r}", tx.payee.as_str())));
+    }
+    if payee_r == AccountAction::SuspendCollection && tx.channel == sluice_core::Channel::Merchant {
+        restricted.push(reason(
+            "COLLECTION_SUSPENDED",
+            format!("merchant {} is under suspend_collection", tx.payee.as_str()),
+        ));
+    }
+    if !restricted.is_empty() {
+        decision.decision = Outcome::Block;
+        stats.restricted += 1;
+        decision.reasons.splice(0..0, restricted);
+    }
+    for (kind, idx, until) in pending {
+        if restrictions.entry(idx).or_default().apply(kind, tx.ts, until) {
+            stats.actions += 1;
+            if let Some(acct) = accounts.get(idx as usize) {
+                decision.actions.push(Action { kind, account: acct.account_id.clone(), until });
+            }
+        }
+    }
+    stats.by_outcome[match decision.decision {
+        Outcome::Allow => 0,
+        Outcome::Review => 1,
+        Outcome::Block => 2,
+    }] += 1;
+    decision
+}
+
 fn side<'a>(
-    restrictions: &FastMap<u32, Restrictions>,
     tx: &'a Transaction,
     idx: Option<u32>,
     payer: bool,
     accounts: &'a [Account],
     features: Option<PartyFeatures>,
+    restriction: AccountAction,
 ) -> Side<'a> {
     let party = if payer { &tx.payer } else { &tx.payee };
     let Some(i) = idx else {
@@ -752,22 +702,21 @@ fn side<'a>(
             restriction: AccountAction::None,
         };
     };
-    let account = accounts.get(i as usize);
     Side {
         id: party.as_str(),
         idx: Some(i),
-        account,
+        account: accounts.get(i as usize),
         features: features.unwrap_or_default(),
-        restriction: restrictions.get(&i).map_or(AccountAction::None, |r| r.at(tx.ts)),
+        restriction,
     }
 }
 
 /// The feature store's view of a payment.
-fn payment(tx: &Transaction, payer: Option<u32>, payee: Option<u32>, accounts: &[Account]) -> Payment {
+fn payment(tx: &Transaction, payer: Option<u32>, payee: Option<u32>, created: &[Timestamp]) -> Payment {
     let side = |p: &sluice_core::Party, idx: Option<u32>| crate::features::Side {
         account: idx,
         key: party_key(p.as_str()),
-        created_at: idx.and_then(|i| accounts.get(i as usize)).map(|a| a.created_at),
+        created_at: idx.and_then(|i| created.get(i as usize)).copied(),
     };
     Payment {
         ts: tx.ts,

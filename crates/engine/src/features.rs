@@ -646,11 +646,6 @@ impl FeatureStore {
         whole
     }
 
-    /// Whether this is a part of a [`split`](Self::split) store.
-    pub(crate) fn is_part(&self) -> bool {
-        self.shard_bits != 0
-    }
-
     /// Where this store keeps account `idx`, if it holds it.
     #[inline]
     fn local(&self, idx: u32) -> Option<usize> {
@@ -1032,6 +1027,103 @@ fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usiz
             recs.add(*key, None, r);
             a.rec_len = recs.len as u16;
         }
+    }
+}
+
+/// Two lanes: stores that share one stream's work by account *and* by device, so that both
+/// threads of [`crate::lanes`] have a half of every kind of stateful work.
+impl FeatureStore {
+    /// [`split`](Self::split), with the device table split as well, by
+    /// [`device_lane`](Self::device_lane).
+    pub fn split_lanes(self) -> [FeatureStore; 2] {
+        let [mut even, mut odd] = self.split();
+        let [a, b] = std::mem::take(&mut even.devices).split();
+        (even.devices, odd.devices) = (a, b);
+        [even, odd]
+    }
+
+    /// The whole store again from the parts of [`split_lanes`](Self::split_lanes).
+    pub fn join_lanes(parts: [FeatureStore; 2]) -> FeatureStore {
+        let [mut even, mut odd] = parts;
+        even.devices = Devices::join(std::mem::take(&mut even.devices), std::mem::take(&mut odd.devices));
+        FeatureStore::join([even, odd])
+    }
+
+    /// The part of [`split_lanes`](Self::split_lanes) whose table holds `device`.
+    #[inline]
+    pub fn device_lane(device: u64) -> usize {
+        usize::from(device.max(1) & 1 == 1)
+    }
+
+    /// The stateless facts of a payment: its amount class and whether it was made at night.
+    pub fn classify(&mut self, p: &Payment) -> (AmountClass, bool) {
+        (self.amounts.classify(p.amount_minor), self.clock.is_night(p.ts))
+    }
+
+    /// The device table's part of [`observe`](Self::observe) for a payment whose device this
+    /// store's table holds: the distinct payer accounts on the device, and whether (device,
+    /// payer) is new. `None` without a device or a platform payer.
+    pub fn observe_device(&mut self, p: &Payment) -> Option<(u32, bool)> {
+        match (p.device, p.payer.account) {
+            (Some(device), Some(payer)) => Some(self.devices.observe(device, payer)),
+            _ => None,
+        }
+    }
+
+    /// Starts loading the device slot of `p` (see [`prefetch`](Self::prefetch)).
+    pub fn prefetch_device(&self, p: &Payment) {
+        if let Some(d) = p.device {
+            std::hint::black_box(self.devices.touch(d));
+        }
+    }
+}
+
+impl Devices {
+    /// Puts a slot taken from another table in.
+    fn put(&mut self, s: [u32; 3]) {
+        if (self.len + 1) * 8 > self.slots.len() * 7 {
+            self.grow();
+        }
+        let key = u64::from(s[0]) | u64::from(s[1]) << 32;
+        if let Some(slot) = self.probe(key).and_then(|i| self.slots.get_mut(i)) {
+            if slot[0] == 0 && slot[1] == 0 {
+                self.len += 1;
+            }
+            *slot = s;
+        }
+    }
+
+    /// The table in two by [`FeatureStore::device_lane`]. The (device, account) pairs are
+    /// hashes that do not name their device, so both parts keep them all: a part is only
+    /// asked about its own devices, and [`join`](Self::join) takes the union.
+    fn split(self) -> [Devices; 2] {
+        let mut parts = [Devices::default(), Devices::default()];
+        for s in self.slots.into_iter().filter(|s| s[0] != 0 || s[1] != 0) {
+            let key = u64::from(s[0]) | u64::from(s[1]) << 32;
+            if let Some(p) = parts.get_mut(FeatureStore::device_lane(key)) {
+                p.put(s);
+            }
+        }
+        for (key, n) in self.shared {
+            if let Some(p) = parts.get_mut(FeatureStore::device_lane(key)) {
+                p.shared.insert(key, n);
+            }
+        }
+        for p in &mut parts {
+            p.pairs.clone_from(&self.pairs);
+        }
+        parts
+    }
+
+    /// One table from the parts of [`split`](Self::split).
+    fn join(a: Devices, b: Devices) -> Devices {
+        let mut whole = a;
+        for s in b.slots.into_iter().filter(|s| s[0] != 0 || s[1] != 0) {
+            whole.put(s);
+        }
+        whole.shared.extend(b.shared);
+        whole.pairs.extend(b.pairs);
+        whole
     }
 }
 

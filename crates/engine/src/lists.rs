@@ -136,6 +136,39 @@ impl ListStore {
         self.lists.iter().map(|l| l.name.as_str())
     }
 
+    /// The lists (bit `i` for the list of index `i`, for the first 32) holding an
+    /// `account_id` entry for `id` or a `host` entry for `website` or a parent domain of
+    /// it, whatever their dates and jurisdictions: a superset of what
+    /// [`account`](Self::account) and [`host`](Self::host) can find for the account, so a
+    /// clear bit spares both lookups.
+    pub fn lists_of_account(&self, id: &str, website: Option<&str>) -> u32 {
+        let host = website.map(normalize_host);
+        let mut mask = 0u32;
+        for (i, l) in self.lists.iter().enumerate().take(32) {
+            let mut on = l.account_ids.contains_key(id);
+            if !on
+                && let Some(h) = &host
+                && !l.hosts.is_empty()
+            {
+                let mut rest: &str = h;
+                loop {
+                    if l.hosts.contains_key(rest) {
+                        on = true;
+                        break;
+                    }
+                    match rest.split_once('.') {
+                        Some((_, parent)) if parent.contains('.') => rest = parent,
+                        _ => break,
+                    }
+                }
+            }
+            if on {
+                mask |= 1 << i;
+            }
+        }
+        mask
+    }
+
     fn first_applying(&self, hits: Option<&Vec<u32>>, at: Timestamp, country: Country) -> Option<&ListEntry> {
         hits?.iter().filter_map(|&i| self.entries.get(i as usize)).find(|e| applies(e, at, country))
     }

@@ -31,7 +31,6 @@ use sluice_engine::policy::facts::PaymentFacts;
 use sluice_engine::policy::facts::{
     ExactNames, Facts, LocalTime, MemoFacts, PartyFeatures, ScreenCache, Side,
 };
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -682,7 +681,7 @@ fn with_facts<R>(w: &World, f: impl FnOnce(&Facts<'_>) -> R) -> R {
     let lists = ListStore::empty();
     let screener = ExactNames::new(&lists);
     let memo = MemoFacts::default();
-    let screen_cache = RefCell::new(ScreenCache::default());
+    let screen_cache = ScreenCache::default();
     let sides: [Side<'_>; 2] = [0, 1].map(|i| Side {
         id: if i == 0 { w.tx.payer.as_str() } else { w.tx.payee.as_str() },
         idx: w.accounts[i].as_ref().map(|_| i as u32),

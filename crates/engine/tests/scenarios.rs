@@ -51,10 +51,6 @@ fn run(name: &str) -> String {
     // `decide_prepared`) must decide exactly as `decide`.
     let mut prepared_engine =
         Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
-    // And the two-thread pipeline's: a front stage (stateless part, device table, even
-    // accounts) on another thread, the rest here.
-    let mut split_engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), accounts).unwrap();
-    let mut front = split_engine.front_stage();
     let mut preparer = std::thread::spawn({
         let p = prepared_engine.preparer();
         move || p
@@ -68,6 +64,7 @@ fn run(name: &str) -> String {
     )
     .unwrap();
     let mut ingest = TransactionIngest::open(&d.join("transactions.csv"), &load.book, None).unwrap();
+    let (mut admitted, mut decisions) = (Vec::new(), Vec::new());
     while let Some(adm) = ingest.next(&mut log).unwrap() {
         let decision = engine.decide(&adm.tx, adm.payer, adm.payee);
         let mut prepared = Prepared::default();
@@ -75,12 +72,17 @@ fn run(name: &str) -> String {
         prepared_engine.prefetch_prepared(&prepared);
         let same = prepared_engine.decide_prepared(&adm.tx, adm.payer, adm.payee, &prepared);
         assert_eq!(same, decision, "decide_prepared differs from decide");
-        let mut split = Prepared::default();
-        front.prepare(&adm.tx, adm.payer, adm.payee, &mut split);
-        front.observe(&mut split);
-        let same = split_engine.decide_prepared(&adm.tx, adm.payer, adm.payee, &split);
-        assert_eq!(same, decision, "the front stage's pipeline differs from decide");
         writer.write(&decision).unwrap();
+        admitted.push((adm.tx, adm.payer, adm.payee));
+        decisions.push(decision);
+    }
+    // The two lanes (`decide_lanes`) must decide exactly as `decide`, whatever the batch.
+    for batch in [1, 2, 5, 64] {
+        let mut lanes = Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
+        let mut got = Vec::new();
+        lanes.decide_lanes(admitted.chunks(batch), |_, d| got.push(d)).unwrap();
+        assert_eq!(got, decisions, "the lanes (batches of {batch}) differ from decide");
+        assert_eq!(lanes.stats(), engine.stats(), "the lanes' counters differ");
     }
     let stats = ingest.stats().clone();
     let mut out = String::from_utf8(writer.into_inner().unwrap()).unwrap();
@@ -136,3 +138,34 @@ scenarios!(
     late_events,
     duplicates,
 );
+
+/// A policy whose rule reads a side's `restriction` (which earlier decisions set) is
+/// evaluated by the lanes in input order, and decides as one thread does.
+#[test]
+fn lanes_run_rules_that_read_restrictions_in_order() {
+    let d = dir("restriction");
+    let lists = Arc::new(lists(&d.join("lists.csv")));
+    let src = std::fs::read_to_string(d.join("policy.toml")).unwrap()
+        + "\n[[rule]]\nid = \"still-trying\"\nwhen = 'payer.restriction != \"none\"'\noutcome = \"review\"\nweight = 0.2\nreason = \"OTC_PATTERN\"\n";
+    let policy = Arc::new(Policy::compile(&src, "policy.toml", &lists).unwrap_or_else(|e| panic!("{e}")));
+    assert!(policy.reads_restrictions());
+    let mut log = RejectLog::new();
+    let mut accounts: Vec<Account> = Vec::new();
+    let load = load_accounts(&d.join("accounts.csv"), &mut log, |_, a| accounts.push(a)).unwrap();
+    let accounts: Arc<[Account]> = accounts.into();
+    let mut engine = Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
+    let mut ingest = TransactionIngest::open(&d.join("transactions.csv"), &load.book, None).unwrap();
+    let (mut admitted, mut want) = (Vec::new(), Vec::new());
+    while let Some(adm) = ingest.next(&mut log).unwrap() {
+        want.push(engine.decide(&adm.tx, adm.payer, adm.payee));
+        admitted.push((adm.tx, adm.payer, adm.payee));
+    }
+    assert!(engine.stats().fired.last().is_some_and(|&n| n > 0), "the scenario must exercise the rule");
+    for batch in [1, 3, 64] {
+        let mut lanes = Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
+        let mut got = Vec::new();
+        lanes.decide_lanes(admitted.chunks(batch), |_, d| got.push(d)).unwrap();
+        assert_eq!(got, want, "batches of {batch}");
+        assert_eq!(lanes.stats(), engine.stats());
+    }
+}

@@ -15,7 +15,7 @@ use sluice_sim::{SimOptions, simulate};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Flags of `sluice bench`.
@@ -38,16 +38,15 @@ pub struct Args {
     /// Repetitions of the timed replay per world (the median is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Thread counts to measure, comma-separated: 1 decides on one thread; 2 runs a
-    /// two-stage pipeline in batches of `--batch`: thread A prepares the stateless part of
-    /// each payment (party and device keys, local time, memo lexicon and address scan) and
-    /// keeps the device table and the behaviour state of the even-indexed accounts; thread
-    /// B keeps the odd-indexed accounts, the restrictions and the policy, and decides in
-    /// input order.
+    /// Thread counts to measure, comma-separated: 1 decides on one thread; 2 on the
+    /// engine's two lanes (`Engine::lanes`), in batches of `--batch`: each phase of a batch
+    /// (prepare, device table, behaviour state, rules) is split in halves between the
+    /// threads, and one thread finalizes the decisions in input order.
     #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 2])]
     threads: Vec<usize>,
-    /// Payments per batch handed from stage A to stage B (2 threads).
-    #[arg(long, default_value_t = 256)]
+    /// Payments per batch (2 threads): larger batches spread the threads' handovers over
+    /// more payments; a payment waits for the rest of its batch.
+    #[arg(long, default_value_t = 64)]
     batch: usize,
 }
 
@@ -114,72 +113,47 @@ fn cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
-/// One timed pass over `txs` as a two-stage pipeline: thread A runs the engine's
-/// [`FrontStage`](sluice_engine::decide::FrontStage) (the stateless part of each payment,
-/// then the device table and the even-indexed accounts' behaviour state) in batches of
-/// `batch`; thread B the rest (the odd-indexed accounts, restrictions, rules) in input
-/// order. Returns the checksum, the latency histogram of stage B (`decide_prepared` of each
-/// payment) and each thread's CPU time.
-fn run_two(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>, batch: usize) -> (u64, [u64; 2]) {
+/// CPU time of every thread of this process so far, in nanoseconds (the sum of
+/// `/proc/self/task/*/schedstat`; 0 where there is none).
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|x| x.parse::<u64>().ok()))
+        .sum()
+}
+
+/// One timed pass over `txs` on the engine's two lanes ([`Engine::decide_lanes`]), in
+/// batches of `batch`. Returns the checksum, the latency histogram (from the start of a
+/// payment's batch to its decision) and the CPU time of both threads together.
+fn run_two(
+    engine: &mut Engine,
+    txs: &[Tx],
+    hist: &mut Histogram<u64>,
+    batch: usize,
+) -> anyhow::Result<(u64, [u64; 2])> {
     let batch = batch.max(1);
-    let mut front = engine.front_stage();
-    let (to_b, from_a) = mpsc::sync_channel::<(usize, Vec<Prepared<'_>>)>(8);
-    let (to_a, from_b) = mpsc::channel::<Vec<Prepared<'_>>>();
-    let (sink, front, cpu) = std::thread::scope(|s| {
-        let a = s.spawn(move || {
-            let started = cpu_ns();
-            for (k, chunk) in txs.chunks(batch).enumerate() {
-                let mut v = from_b.try_recv().unwrap_or_default();
-                v.resize_with(chunk.len(), Prepared::default);
-                for ((tx, p, q), out) in chunk.iter().zip(v.iter_mut()) {
-                    front.prepare(tx, *p, *q, out);
-                }
-                // The batch's payments are known now: load each one's state ahead of it.
-                for j in 0..v.len() {
-                    if let Some(n) = v.get(j + 2) {
-                        front.prefetch_early(n);
-                    }
-                    if let Some(n) = v.get(j + 1) {
-                        front.prefetch(n);
-                    }
-                    if let Some(x) = v.get_mut(j) {
-                        front.observe(x);
-                    }
-                }
-                if to_b.send((k * batch, v)).is_err() {
-                    break;
-                }
-            }
-            (front, cpu_ns().saturating_sub(started))
-        });
-        let started = cpu_ns();
-        let mut sink = 0u64;
-        for (start, v) in from_a {
-            let Some(chunk) = txs.get(start..start + v.len()) else { break };
-            for (j, ((tx, payer, payee), prep)) in chunk.iter().zip(v.iter()).enumerate() {
-                if let Some(next) = v.get(j + 2) {
-                    engine.prefetch_prepared_early(next);
-                }
-                if let Some(next) = v.get(j + 1) {
-                    engine.prefetch_prepared_late(next);
-                }
-                let t0 = Instant::now();
-                let d = engine.decide_prepared(tx, *payer, *payee, prep);
-                let ns = t0.elapsed().as_nanos() as u64;
-                sink = fold(sink, &d);
-                hist.saturating_record(ns.max(1));
-            }
-            // The batch goes back to stage A for reuse (its buffers keep their capacity).
-            let _ = to_a.send(v);
+    let started = process_cpu_ns();
+    let mut sink = 0u64;
+    // The batch being decided starts when the lanes take it, i.e. when the previous one is
+    // done: its start is the end of the previous batch's last decision.
+    let mut batch_start = Instant::now();
+    let mut left = 0usize;
+    engine.decide_lanes(txs.chunks(batch), |_, d| {
+        if left == 0 {
+            left = batch;
         }
-        let b_cpu = cpu_ns().saturating_sub(started);
-        match a.join() {
-            Ok((front, a_cpu)) => (sink, front, [a_cpu, b_cpu]),
-            Err(e) => std::panic::resume_unwind(e),
+        sink = fold(sink, &d);
+        let now = Instant::now();
+        hist.saturating_record((now.duration_since(batch_start).as_nanos() as u64).max(1));
+        left -= 1;
+        if left == 0 {
+            batch_start = now;
         }
-    });
-    engine.rejoin(front);
-    (sink, cpu)
+    })?;
+    let cpu = process_cpu_ns().saturating_sub(started);
+    Ok((sink, [cpu, 0]))
 }
 
 struct Loaded {
@@ -251,7 +225,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 let mut hist = Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3)?;
                 let started = Instant::now();
                 let (sink, cpu) = if threads >= 2 {
-                    run_two(&mut engine, &data.txs, &mut hist, args.batch)
+                    run_two(&mut engine, &data.txs, &mut hist, args.batch)?
                 } else {
                     run_one(&mut engine, &data.txs, &mut hist)
                 };
@@ -288,7 +262,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let median = runs[runs.len() / 2];
             let Some((_, hist)) = last else { continue };
             let (what, measured) = if *threads >= 2 {
-                ("2 threads (pipeline)", "stateful stage decide_prepared")
+                ("2 threads (lanes)", "from the start of its batch to the decision")
             } else {
                 ("1 thread", "prepare + decide")
             };
@@ -315,12 +289,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 v.get(v.len() / 2).copied().unwrap_or(0.0)
             };
             if *threads >= 2 {
-                writeln!(
-                    out,
-                    "    CPU per decision (thread CPU time, median): stage A {:.0} ns · stage B {:.0} ns",
-                    per(0),
-                    per(1)
-                )?;
+                writeln!(out, "    CPU per decision (both threads' CPU time, median): {:.0} ns", per(0))?;
             } else {
                 writeln!(out, "    CPU per decision (thread CPU time, median): {:.0} ns", per(0))?;
             }

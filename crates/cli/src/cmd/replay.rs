@@ -5,7 +5,6 @@ use crate::fmt::{rate, thousands};
 use crate::setup;
 use anyhow::Context;
 use sluice_core::{Account, Decision};
-use sluice_engine::decide::FrontObservation;
 use sluice_io::format::ByteCounter;
 use sluice_io::{RecordWriter, RejectLog, TransactionIngest, load_accounts};
 use std::collections::BTreeMap;
@@ -75,81 +74,63 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     let mut n: u64 = 0;
     let decide_start = Instant::now();
-    // Two stages, as `sluice bench --threads 2`: this thread admits each payment and runs
-    // the engine's front stage (party and device keys, the device table, the even-indexed
-    // accounts' behaviour state); the second decides in input order (the odd accounts,
-    // restrictions, rules) and writes. Features depend only on the payments, so the
-    // decisions are those of one thread.
-    type Batch = Vec<(sluice_io::ingest::Admitted, FrontObservation)>;
-    const BATCH: usize = 256;
-    let mut front = engine.front_stage();
-    let (to_b, from_a) = std::sync::mpsc::sync_channel::<Batch>(8);
-    let (to_a, from_b) = std::sync::mpsc::channel::<Batch>();
-    let (front, ingest, mut log) = std::thread::scope(|scope| -> anyhow::Result<_> {
-        let b = scope.spawn(|| -> anyhow::Result<()> {
-            for mut v in from_a {
-                for j in 0..v.len() {
-                    if let Some((_, o)) = v.get(j + 2) {
-                        engine.prefetch_observed(o, true);
-                    }
-                    if let Some((_, o)) = v.get(j + 1) {
-                        engine.prefetch_observed(o, false);
-                    }
-                    let Some((adm, o)) = v.get(j) else { continue };
-                    let d = engine.decide_observed(&adm.tx, adm.payer, adm.payee, o);
-                    for r in &d.reasons {
-                        *reasons.entry(r.code.as_str().to_string()).or_default() += 1;
-                    }
-                    writer.write(&d)?;
-                    n += 1;
-                    if n.is_multiple_of(65_536) {
-                        pb.set_position(counter.get());
-                    }
+    // Three threads: this one reads and admits the payments in batches; the engine's two
+    // lanes decide them (`Engine::decide_lanes`, as `sluice bench --threads 2` measures),
+    // and the first lane writes each decision in input order. Features depend only on the
+    // payments, so the decisions are those of one thread.
+    type Batch = Arc<[(sluice_core::Transaction, Option<u32>, Option<u32>)]>;
+    const BATCH: usize = 64;
+    let (to_lanes, batches) = std::sync::mpsc::sync_channel::<Batch>(64);
+    let (ingest, mut log) = std::thread::scope(|scope| -> anyhow::Result<_> {
+        let (engine, writer, reasons, n, pb, counter) =
+            (&mut engine, &mut writer, &mut reasons, &mut n, &pb, &counter);
+        let lanes = scope.spawn(move || -> anyhow::Result<()> {
+            let failed: std::cell::RefCell<Option<anyhow::Error>> = std::cell::RefCell::new(None);
+            let stream = batches.iter().take_while(|_| failed.borrow().is_none());
+            engine.decide_lanes(stream, |_, d| {
+                if failed.borrow().is_some() {
+                    return;
                 }
-                v.clear();
-                let _ = to_a.send(v);
-            }
-            Ok(())
+                for r in &d.reasons {
+                    *reasons.entry(r.code.as_str().to_string()).or_default() += 1;
+                }
+                if let Err(e) = writer.write(&d) {
+                    *failed.borrow_mut() = Some(e.into());
+                    return;
+                }
+                *n += 1;
+                if n.is_multiple_of(65_536) {
+                    pb.set_position(counter.get());
+                }
+            })?;
+            failed.into_inner().map_or(Ok(()), Err)
         });
         let mut read = || -> anyhow::Result<()> {
             loop {
-                let mut v: Batch = from_b.try_recv().unwrap_or_default();
+                let mut v = Vec::with_capacity(BATCH);
                 while v.len() < BATCH {
                     let Some(adm) = ingest.next(&mut log)? else { break };
-                    let o = front.start_owned(&adm.tx, adm.payer, adm.payee);
-                    v.push((adm, o));
+                    v.push((adm.tx, adm.payer, adm.payee));
                 }
                 if v.is_empty() {
                     return Ok(());
                 }
-                for j in 0..v.len() {
-                    if let Some((_, o)) = v.get(j + 2) {
-                        front.prefetch_owned(o, true);
-                    }
-                    if let Some((_, o)) = v.get(j + 1) {
-                        front.prefetch_owned(o, false);
-                    }
-                    if let Some((_, o)) = v.get_mut(j) {
-                        front.observe_owned(o);
-                    }
-                }
-                if to_b.send(v).is_err() {
-                    // The deciding stage stopped: its error is reported below.
+                if to_lanes.send(Batch::from(v)).is_err() {
+                    // The deciding side stopped: its error is reported below.
                     return Ok(());
                 }
             }
         };
         let read_result = read();
-        drop(to_b);
-        let decide_result = match b.join() {
+        drop(to_lanes);
+        let decide_result = match lanes.join() {
             Ok(r) => r,
             Err(e) => std::panic::resume_unwind(e),
         };
         read_result?;
         decide_result?;
-        Ok((front, ingest, log))
+        Ok((ingest, log))
     })?;
-    engine.rejoin(front);
     pb.finish_and_clear();
     writer.into_inner()?.flush()?;
     log.finish()?;

@@ -477,3 +477,70 @@ fn split_keeps_large_counterparty_sets() {
     }
     assert_eq!(joined.census(), whole.census());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The two lanes' stores (`split_lanes`: accounts by parity, devices by key), each
+    /// keeping the devices and sides it holds, give exactly the whole store's features,
+    /// and join back into a store that goes on as the whole one.
+    #[test]
+    fn lanes_observe_as_the_whole(
+        events in prop::collection::vec(
+            (step(), amount(), 0u32..7, 0u32..7, 0u64..5, prop::option::of(0u64..6)),
+            1..200,
+        ),
+        split_after in 0usize..50,
+        join_after in 50usize..150,
+    ) {
+        let mut whole = store();
+        let mut lanes: Option<[FeatureStore; 2]> = None;
+        let mut single = Some(store());
+        let mut newest = ts("2026-03-01T16:00:00Z").as_micros();
+        for (k, (step, amount, a, b, cp, device)) in events.into_iter().enumerate() {
+            let t = match step {
+                Step::Ahead(d) => newest + d,
+                Step::Late(d) | Step::VeryLate(d) => newest - d,
+            };
+            newest = newest.max(t);
+            let side = |i: u32| if i < 5 { acct(i) } else { ext(cp + u64::from(i)) };
+            let mut p = pay(Timestamp::from_micros(t).unwrap(), amount, side(a), side(b));
+            p.device = device.map(|d| key(700 + d));
+            let want = whole.observe(&p);
+            if k == split_after && let Some(s) = single.take() {
+                lanes = Some(s.split_lanes());
+            }
+            if k == join_after && let Some(l) = lanes.take() {
+                single = Some(FeatureStore::join_lanes(l));
+            }
+            let got = match (&mut lanes, &mut single) {
+                (Some(parts), _) => {
+                    let (amount, night) = parts[0].classify(&p);
+                    let dev = p
+                        .device
+                        .and_then(|d| parts[FeatureStore::device_lane(d)].observe_device(&p))
+                        .unwrap_or((0, false));
+                    let before = Partial {
+                        observed: Observed { payer: None, payee: None, accounts_on_device: dev.0, amount, night },
+                        new_pair: dev.1,
+                    };
+                    let [x, y] = [0, 1].map(|i| parts[i].observe_part(&p, Some(&before)).observed);
+                    Observed { payer: x.payer.or(y.payer), payee: x.payee.or(y.payee), ..before.observed }
+                }
+                (None, Some(s)) => s.observe(&p),
+                (None, None) => unreachable!(),
+            };
+            prop_assert_eq!(got, want);
+        }
+        let joined = match (lanes, single) {
+            (Some(l), _) => FeatureStore::join_lanes(l),
+            (None, Some(s)) => s,
+            (None, None) => unreachable!(),
+        };
+        let now = Timestamp::from_micros(newest).unwrap();
+        for i in 0..5 {
+            prop_assert_eq!(joined.features_at(i, now, None), whole.features_at(i, now, None));
+        }
+        prop_assert_eq!(joined.census(), whole.census());
+    }
+}

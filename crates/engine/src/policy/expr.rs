@@ -243,6 +243,10 @@ pub struct Condition {
     pub constant: Option<bool>,
     /// Things worth a warning (an optional list that is not loaded).
     pub warnings: Vec<ExprError>,
+    /// Whether the condition reads a side's `restriction`: then its value depends on the
+    /// decisions before the payment, not only on the payments, and a parallel decider must
+    /// evaluate it in input order (see `crate::lanes`).
+    pub reads_restrictions: bool,
 }
 
 impl Condition {
@@ -284,6 +288,7 @@ pub fn compile(src: &str, lists: &ListStore, optional: &[String]) -> Result<Cond
         list_names: Vec::new(),
         warnings: Vec::new(),
         quiet: false,
+        reads_restrictions: false,
     };
     let node = cx.node(&ast).map_err(|e| vec![e])?;
     match node {
@@ -292,7 +297,14 @@ pub fn compile(src: &str, lists: &ListStore, optional: &[String]) -> Result<Cond
                 Code::Const(b) => Some(*b),
                 Code::Dyn(_) => None,
             };
-            Ok(Condition { code, leaves: cx.leaves, lists: cx.list_names, constant, warnings: cx.warnings })
+            Ok(Condition {
+                code,
+                leaves: cx.leaves,
+                lists: cx.list_names,
+                constant,
+                warnings: cx.warnings,
+                reads_restrictions: cx.reads_restrictions,
+            })
         }
         other => {
             let (start, end) = cx.span(&ast);
@@ -328,6 +340,8 @@ struct Cx<'s> {
     warnings: Vec<ExprError>,
     /// Set while compiling a leaf's printer, which must not record leaves itself.
     quiet: bool,
+    /// A side's `restriction` was read.
+    reads_restrictions: bool,
 }
 
 fn type_error(start: usize, end: usize, message: impl Into<String>, help: Option<String>) -> ExprError {
@@ -515,6 +529,9 @@ impl Cx<'_> {
             Node::Party(role) => {
                 if let Some((w, d)) = schema::window(field) {
                     return Ok(Node::Window(role, w, d));
+                }
+                if field == "restriction" {
+                    self.reads_restrictions = true;
                 }
                 match schema::party_field(field).ok_or_else(|| unknown(self, Ty::Party))? {
                     PartyField::Int(g) => Node::Int(Code::Dyn(Box::new(move |f| Ok(g(f.side(role)))))),

@@ -5,6 +5,8 @@
 use crate::lexicon::{Category, Hit};
 use crate::lists::{ListId, ListStore, MemoRefs};
 use sluice_core::{Account, AccountAction, Country, Transaction};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, AtomicU16, Ordering};
 
 /// The lexicon's categories in a fixed order, for per-category counters.
 pub const CATEGORIES: [Category; 5] =
@@ -209,41 +211,76 @@ pub struct Facts<'a> {
     /// between payments, so an account's name is screened once per list store, not once
     /// per payment. Interior mutability because conditions read `&Facts`; the engine is
     /// single-threaded per stream.
-    pub screen_cache: &'a std::cell::RefCell<ScreenCache>,
+    pub screen_cache: &'a ScreenCache,
 }
 
 /// Screening results per (account, list): two bits per pair in a dense array (0 = not
 /// screened yet, 1 = no match, 2 = a match whose exact score is in a side map, since matches
 /// are rare). One array read per `screen()` on the inline path after the first payment.
+///
+/// Shared by the threads that evaluate rules in parallel (`crate::lanes`): a slot only ever
+/// goes from 0 to its one value (screening is a pure function of the name and the list), so
+/// two threads that screen the same account at once store the same bits, and a match's score
+/// is in the map before its slot says 2.
+///
+/// It also keeps, per account, the lists that hold an entry for its id or website
+/// ([`ListStore::lists_of_account`]), found on the account's first `listed()`: most
+/// accounts are on no list, and a clear bit answers `listed()` without hashing the id or
+/// normalising the website.
 #[derive(Debug, Default)]
 pub struct ScreenCache {
     lists: usize,
     /// Four pairs per byte, pair `k` in bits `2 (k mod 4)`.
-    state: Vec<u8>,
-    scores: hashbrown::HashMap<(u32, u16), f32, foldhash::fast::FixedState>,
+    state: Vec<AtomicU8>,
+    scores: Mutex<hashbrown::HashMap<(u32, u16), f32, foldhash::fast::FixedState>>,
+    /// Per account: bit 15 set once known; bits 0–14 the lists of index 0–14 that hold an
+    /// entry for it (lists beyond are always looked up).
+    marks: Vec<AtomicU16>,
 }
 
 impl ScreenCache {
     /// A cache for `accounts` accounts and `lists` lists.
     pub fn new(accounts: usize, lists: usize) -> Self {
-        ScreenCache { lists, state: vec![0; (accounts * lists).div_ceil(4)], scores: Default::default() }
+        let state =
+            std::iter::repeat_with(|| AtomicU8::new(0)).take((accounts * lists).div_ceil(4)).collect();
+        let marks = std::iter::repeat_with(|| AtomicU16::new(0)).take(accounts).collect();
+        ScreenCache { lists, state, scores: Mutex::default(), marks }
     }
     /// Heap bytes.
     pub fn heap_bytes(&self) -> usize {
-        self.state.capacity() + self.scores.capacity() * 13
+        self.state.capacity()
+            + self.scores.lock().map_or(0, |m| m.capacity() * 13)
+            + self.marks.capacity() * std::mem::size_of::<AtomicU16>()
+    }
+    /// Whether account `idx` may be on `list` (false: it certainly is not), learning the
+    /// account's lists with `lists_of` the first time. Like the screening slots, a mark is
+    /// written once with the one value it can have.
+    fn may_be_listed(&self, idx: u32, list: ListId, lists_of: impl FnOnce() -> u32) -> bool {
+        const KNOWN: u16 = 1 << 15;
+        let l = list.index();
+        let Some(m) = self.marks.get(idx as usize).filter(|_| l < 15) else { return true };
+        let mut v = m.load(Ordering::Relaxed);
+        if v & KNOWN == 0 {
+            v = KNOWN | (lists_of() & 0x7fff) as u16;
+            m.store(v, Ordering::Relaxed);
+        }
+        v & (1 << l) != 0
     }
     /// One byte of account `idx`'s slots (see `Engine::prefetch_prepared`).
     pub(crate) fn touch(&self, idx: Option<u32>) -> u8 {
-        idx.and_then(|i| self.state.get(i as usize * self.lists / 4)).copied().unwrap_or(0)
+        idx.and_then(|i| self.state.get(i as usize * self.lists / 4)).map_or(0, |b| b.load(Ordering::Relaxed))
     }
     fn get(&self, slot: usize) -> u8 {
-        self.state.get(slot / 4).map_or(0, |b| (b >> (2 * (slot % 4))) & 3)
+        self.state.get(slot / 4).map_or(0, |b| (b.load(Ordering::Acquire) >> (2 * (slot % 4))) & 3)
     }
-    fn set(&mut self, slot: usize, v: u8) {
-        if let Some(b) = self.state.get_mut(slot / 4) {
-            let shift = 2 * (slot % 4);
-            *b = (*b & !(3 << shift)) | (v & 3) << shift;
+    /// Sets an unset slot (see the type's doc: slots are written once).
+    fn set(&self, slot: usize, v: u8) {
+        if let Some(b) = self.state.get(slot / 4) {
+            b.fetch_or((v & 3) << (2 * (slot % 4)), Ordering::Release);
         }
+    }
+    fn score(&self, idx: u32, list: ListId) -> f64 {
+        self.scores.lock().ok().and_then(|m| m.get(&(idx, list.index())).copied()).map_or(0.0, f64::from)
     }
     fn slot(&self, idx: u32, list: ListId) -> Option<usize> {
         let l = usize::from(list.index());
@@ -276,19 +313,21 @@ impl<'a> Facts<'a> {
     pub fn screen_side(&self, r: Role, list: ListId, name: &str) -> f64 {
         let s = self.side(r);
         let (Some(idx), Some(acct)) = (s.idx, s.account) else { return 0.0 };
-        let slot = self.screen_cache.borrow().slot(idx, list);
+        let slot = self.screen_cache.slot(idx, list);
         let screen = || self.screener.best_for_account(&acct.name, name, acct.kind, acct.country);
         let Some(slot) = slot else { return screen() };
-        let state = self.screen_cache.borrow().get(slot);
-        match state {
+        match self.screen_cache.get(slot) {
             1 => 0.0,
-            2 => self.screen_cache.borrow().scores.get(&(idx, list.index())).map_or(0.0, |v| f64::from(*v)),
+            2 => self.screen_cache.score(idx, list),
             _ => {
                 let score = screen() as f32;
-                let mut c = self.screen_cache.borrow_mut();
-                c.set(slot, if score > 0.0 { 2 } else { 1 });
                 if score > 0.0 {
-                    c.scores.insert((idx, list.index()), score);
+                    if let Ok(mut m) = self.screen_cache.scores.lock() {
+                        m.insert((idx, list.index()), score);
+                    }
+                    self.screen_cache.set(slot, 2);
+                } else {
+                    self.screen_cache.set(slot, 1);
                 }
                 f64::from(score)
             }
@@ -319,6 +358,12 @@ impl<'a> Facts<'a> {
     /// website host. Returns the entry's text and source for the reasons.
     pub fn side_listed(&self, r: Role, list: ListId) -> Option<&'a sluice_core::ListEntry> {
         let s = self.side(r);
+        if let (Some(idx), Some(acct)) = (s.idx, s.account) {
+            let website = || acct.website.as_ref().map(|w| w.as_str());
+            if !self.screen_cache.may_be_listed(idx, list, || self.lists.lists_of_account(s.id, website())) {
+                return None;
+            }
+        }
         let at = self.tx.ts;
         let country = self.jurisdiction(r)?;
         if let Some(e) = self.lists.account(list, s.id, at, country) {

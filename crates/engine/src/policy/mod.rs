@@ -160,6 +160,14 @@ pub struct Rule {
     pub actions: Vec<RuleAction>,
 }
 
+impl Policy {
+    /// Whether a rule reads a side's `restriction`, which depends on earlier decisions: then
+    /// rules must be evaluated in input order, one payment after the other.
+    pub fn reads_restrictions(&self) -> bool {
+        self.rules.iter().any(|r| r.condition.reads_restrictions)
+    }
+}
+
 impl Rule {
     /// Whether the rule applies at `ts` (effective dates).
     #[inline]

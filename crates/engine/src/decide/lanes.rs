@@ -1,0 +1,435 @@
+//! Deciding one stream of payments on two threads, with the decisions of one
+//! ([`Engine::decide_lanes`]).
+//!
+//! Every kind of work on a payment is split in halves, so that both threads stay busy
+//! whatever the mix (a pipeline of unequal stages idles the lighter one). Both threads
+//! ("lanes") go through each batch of payments in the same phases, meeting at a barrier
+//! after each:
+//!
+//! | phase | lane 0 | lane 1 | why it can be split |
+//! |---|---|---|---|
+//! | 1. prepare | first half of the batch | second half | stateless (keys, local time, memo) |
+//! | 2. devices | devices of even key | devices of odd key | a device's state depends only on its own payments |
+//! | 3. observe | even accounts' sides | odd accounts' sides | an account's windows depend only on its own payments |
+//! | 4. rules | first half | second half | rules read payments and features, not earlier decisions |
+//! | 5. finalize | in input order | (next batch's phase 1) | restrictions in force depend on earlier decisions |
+//!
+//! What crosses between the threads is plain data: a payment's keys and amount class, device
+//! counts, features, and drafts of decisions; a lane's prepared memo facts stay with the lane
+//! that evaluates that half's rules. Phase 5 is short: two lookups of the (few) restrictions
+//! in force, and the actions of the rules that asked for any. A policy whose rules read a
+//! side's `restriction` has its rules evaluated in phase 5 instead, in input order
+//! ([`Policy::reads_restrictions`](crate::policy::Policy::reads_restrictions)).
+//!
+//! The decisions are exactly those of [`Engine::decide`] on the same payments in the same
+//! order, whatever the batch size and the threads' timing (the `lanes_decide_as_one_thread`
+//! scenario test and `sluice bench`'s checksum hold them to it).
+//!
+//! The barrier spins (a handover costs a cache line, not a system call): the phases of a
+//! batch of 64 payments last a few microseconds each. After spinning for a while it yields,
+//! and after about a millisecond it sleeps in short steps, so a slow source of payments does
+//! not keep a core busy.
+
+use super::{Draft, Engine, EngineError, Prepared, RuleCounters, RulesCx, finalize};
+use crate::features::amounts::AmountClass;
+use crate::features::{FeatureConfig, FeatureStore, Observed, Partial, PartyFeatures, Payment};
+use sluice_core::{AccountAction, Decision, Transaction};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{RwLock, mpsc};
+
+/// A payment as the lanes take it: the transaction and its sides' account indexes (`None`
+/// for outside parties), as `AccountBook` assigned them.
+pub trait Payable: Sync {
+    /// The transaction, the payer's index, the payee's index.
+    fn parts(&self) -> (&Transaction, Option<u32>, Option<u32>);
+}
+
+impl Payable for (Transaction, Option<u32>, Option<u32>) {
+    fn parts(&self) -> (&Transaction, Option<u32>, Option<u32>) {
+        (&self.0, self.1, self.2)
+    }
+}
+
+/// What phase 1 finds of a payment that the other lane needs.
+#[derive(Clone, Copy)]
+struct Found {
+    payment: Option<Payment>,
+    amount: AmountClass,
+    night: bool,
+}
+
+/// What one lane publishes for the other, each behind a lock that is only ever taken by
+/// one lane for writing *or* by both for reading, in different phases (the barrier orders
+/// them), so it never waits.
+#[derive(Default)]
+struct Shared {
+    /// Phase 1: this lane's half of the batch.
+    found: RwLock<Vec<Found>>,
+    /// Phase 2: per payment, (accounts on the device, new pair) where this lane's table
+    /// holds the device.
+    devices: RwLock<Vec<(u32, bool)>>,
+    /// Phase 3: per payment, the payer's and the payee's features where this lane holds
+    /// the side.
+    features: RwLock<Vec<[Option<PartyFeatures>; 2]>>,
+    /// Phase 4: the drafts of this lane's half.
+    drafts: RwLock<Vec<Option<Draft>>>,
+}
+
+/// A barrier for the two lanes that spins first. `stop` breaks it when a lane gives up.
+struct Barrier {
+    arrived: AtomicUsize,
+    stop: AtomicBool,
+}
+
+impl Barrier {
+    /// Waits for the other lane to reach its `round`-th barrier (rounds count from 1).
+    /// Returns false if the other lane stopped.
+    fn wait(&self, round: &mut usize) -> bool {
+        *round += 1;
+        let target = 2 * *round;
+        self.arrived.fetch_add(1, Ordering::AcqRel);
+        let mut spins = 0u32;
+        let mut since: Option<std::time::Instant> = None;
+        while self.arrived.load(Ordering::Acquire) < target {
+            if self.stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            spins = spins.wrapping_add(1);
+            if !spins.is_multiple_of(1024) {
+                std::hint::spin_loop();
+                continue;
+            }
+            let waited = since.get_or_insert_with(std::time::Instant::now).elapsed();
+            if waited > std::time::Duration::from_millis(1) {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            } else if waited > std::time::Duration::from_micros(20) {
+                std::thread::yield_now();
+            }
+        }
+        true
+    }
+}
+
+/// Sets `stop` when a lane leaves its loop, however it leaves (a panic included), so the
+/// other one does not wait for it forever.
+struct StopOnExit<'b>(&'b Barrier);
+
+impl Drop for StopOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One lane's own state.
+struct Lane {
+    index: usize,
+    store: FeatureStore,
+    preparer: super::Preparer,
+    fired: Vec<usize>,
+    per_rule: Vec<u64>,
+    errors: Vec<u64>,
+    round: usize,
+}
+
+impl Engine {
+    /// Decides every payment of `batches` on two threads (see the [module doc](self)) and
+    /// calls `sink` with each payment and its decision, in input order, on the calling
+    /// thread. The decisions are those [`decide`](Self::decide) makes on the same payments in
+    /// the same order. A payment waits for the rest of its batch.
+    pub fn decide_lanes<T, B>(
+        &mut self,
+        batches: impl Iterator<Item = B>,
+        mut sink: impl FnMut(&T, Decision),
+    ) -> Result<(), EngineError>
+    where
+        T: Payable,
+        B: std::ops::Deref<Target = [T]> + Clone + Send,
+    {
+        let whole = std::mem::replace(&mut self.features, FeatureStore::new(&FeatureConfig::default(), 0));
+        let rules = self.policy.rules.len();
+        let [s0, s1] = whole.split_lanes();
+        let lane = |index: usize, store: FeatureStore| Lane {
+            index,
+            store,
+            preparer: self.preparer(),
+            fired: Vec::new(),
+            per_rule: vec![0; rules],
+            errors: vec![0; rules],
+            round: 0,
+        };
+        let (mut l0, l1) = (lane(0, s0), lane(1, s1));
+        let in_order = self.policy.reads_restrictions();
+        let shared: [Shared; 2] = Default::default();
+        let barrier = Barrier { arrived: AtomicUsize::new(0), stop: AtomicBool::new(false) };
+        let cx = RulesCx {
+            policy: &self.policy,
+            lists: &self.lists,
+            screener: self.screener.as_ref(),
+            screen_cache: &self.screen_cache,
+            accounts: &self.accounts,
+            lists_version: &self.lists_version,
+        };
+        let (restrictions, stats) = (&mut self.restrictions, &mut self.stats);
+        // Lane 1 gets each batch through a channel a batch ahead, so it rarely waits on it.
+        let (to_lane1, from_lane0) = mpsc::sync_channel::<B>(2);
+
+        // Lane 1's state goes to its thread through a channel, so that it is still here if
+        // the thread cannot be started.
+        let slot = std::sync::Mutex::new(Some(l1));
+        let mut spawn_error = None;
+        let (l0, l1) = std::thread::scope(|scope| {
+            let (shared, barrier, cx, slot) = (&shared, &barrier, &cx, &slot);
+            let worker =
+                std::thread::Builder::new().name("sluice-lane-1".into()).spawn_scoped(scope, move || {
+                    let mut l1 = slot.lock().ok()?.take()?;
+                    let _stop = StopOnExit(barrier);
+                    while let Ok(batch) = from_lane0.recv() {
+                        if !l1.batch(&batch, shared, barrier, cx, in_order) {
+                            break;
+                        }
+                    }
+                    Some(l1)
+                });
+            let worker = match worker {
+                Ok(w) => w,
+                Err(e) => {
+                    spawn_error = Some(e.to_string());
+                    return (l0, None);
+                }
+            };
+            {
+                let _stop = StopOnExit(barrier);
+                let mut batches = batches.filter(|b| !b.is_empty()).peekable();
+                let mut sent = 0usize;
+                let mut done = 0usize;
+                while let Some(batch) = batches.next() {
+                    // Keep lane 1 one batch ahead of need.
+                    while sent <= done + 1 {
+                        let next = if sent == done { Some(batch.clone()) } else { batches.peek().cloned() };
+                        let Some(b) = next else { break };
+                        if to_lane1.send(b).is_err() {
+                            break;
+                        }
+                        sent += 1;
+                    }
+                    if !l0.batch(&batch, shared, barrier, cx, in_order) {
+                        break;
+                    }
+                    // 5. In input order: restrictions in force, then the actions taken.
+                    let mut drafts = [0, 1].map(|k| shared[k].drafts.write().ok());
+                    let found = [0, 1].map(|k| shared[k].found.read().ok());
+                    let devices = [0, 1].map(|k| shared[k].devices.read().ok());
+                    let features = [0, 1].map(|k| shared[k].features.read().ok());
+                    let mid = batch.len().div_ceil(2);
+                    for (j, item) in batch.iter().enumerate() {
+                        let (tx, payer, payee) = item.parts();
+                        let restricted = [payer, payee].map(|idx| {
+                            idx.and_then(|i| restrictions.get(&i))
+                                .map_or(AccountAction::None, |r| r.at(tx.ts))
+                        });
+                        let (half, at) = if j < mid { (0, j) } else { (1, j - mid) };
+                        let draft = if in_order {
+                            // Rules that read restrictions run here, on what the lanes found.
+                            let found = found[half].as_ref().and_then(|f| f.get(at).copied());
+                            let obs = observed(found, &devices, &features, j);
+                            let mut prepared = Prepared::default();
+                            l0.preparer.prepare_rest(tx, &mut prepared);
+                            let counters = RuleCounters {
+                                fired: &mut l0.fired,
+                                per_rule: &mut l0.per_rule,
+                                errors: &mut l0.errors,
+                            };
+                            Some(cx.evaluate(
+                                tx,
+                                [payer, payee],
+                                &obs,
+                                prepared.local,
+                                &prepared.memo,
+                                restricted,
+                                counters,
+                            ))
+                        } else {
+                            drafts[half].as_mut().and_then(|d| d.get_mut(at)).and_then(Option::take)
+                        };
+                        let Some(draft) = draft else { continue };
+                        sink(item, finalize(restrictions, stats, cx.accounts, tx, draft, restricted));
+                    }
+                    done += 1;
+                }
+            }
+            drop(to_lane1);
+            match worker.join() {
+                Ok(l1) => (l0, l1),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        });
+        let Some(l1) = l1.or_else(|| slot.lock().ok().and_then(|mut s| s.take())) else {
+            // Lane 1's state is lost only if its thread took it and then panicked, which
+            // `resume_unwind` above has already reported.
+            return Err(EngineError::Threads("lane 1 lost its state".into()));
+        };
+
+        for lane in [&l0, &l1] {
+            for (total, n) in self.stats.fired.iter_mut().zip(&lane.per_rule) {
+                *total += n;
+            }
+            for (total, n) in self.stats.errors.iter_mut().zip(&lane.errors) {
+                *total += n;
+            }
+        }
+        self.features = FeatureStore::join_lanes([l0.store, l1.store]);
+        spawn_error.map_or(Ok(()), |e: String| Err(EngineError::Threads(e)))
+    }
+}
+
+/// Both lanes' published vectors of one kind, read.
+type Halves<'g, T> = [Option<std::sync::RwLockReadGuard<'g, Vec<T>>>; 2];
+
+/// The features store's findings on payment `j` of the batch, from both lanes.
+fn observed(
+    found: Option<Found>,
+    devices: &Halves<'_, (u32, bool)>,
+    features: &Halves<'_, [Option<PartyFeatures>; 2]>,
+    j: usize,
+) -> Observed {
+    let (amount, night) = found.map_or((AmountClass::default(), false), |f| (f.amount, f.night));
+    let dev = device_counts(found, devices, j);
+    let side = |k: usize| features.iter().find_map(|f| f.as_ref().and_then(|f| f.get(j)).and_then(|s| s[k]));
+    Observed { payer: side(0), payee: side(1), accounts_on_device: dev.0, amount, night }
+}
+
+/// Payment `j`'s device counts, from the lane whose table holds its device.
+fn device_counts(
+    found: Option<Found>,
+    devices: &Halves<'_, (u32, bool)>,
+    j: usize,
+) -> (u32, bool) {
+    found
+        .and_then(|f| f.payment)
+        .and_then(|p| p.device)
+        .and_then(|d| devices.get(FeatureStore::device_lane(d)))
+        .and_then(|g| g.as_ref())
+        .and_then(|g| g.get(j).copied())
+        .unwrap_or((0, false))
+}
+
+impl Lane {
+    /// Phases 1 to 4 of one batch on this lane. False when the other lane stopped.
+    fn batch<T: Payable>(
+        &mut self,
+        batch: &[T],
+        shared: &[Shared; 2],
+        barrier: &Barrier,
+        cx: &RulesCx<'_>,
+        in_order: bool,
+    ) -> bool {
+        let n = batch.len();
+        let mid = n.div_ceil(2);
+        let mine = if self.index == 0 { 0..mid } else { mid..n };
+        let me = &shared[self.index];
+
+        // 1. Prepare this lane's half.
+        let mut prepared: Vec<Prepared<'_>> = Vec::with_capacity(mine.len());
+        if let Ok(mut found) = me.found.write() {
+            found.clear();
+            for item in batch.get(mine.clone()).unwrap_or_default() {
+                let (tx, payer, payee) = item.parts();
+                let mut p = Prepared::default();
+                self.preparer.prepare(tx, payer, payee, &mut p);
+                let (amount, night) =
+                    p.payment.map_or((AmountClass::default(), false), |pay| self.store.classify(&pay));
+                found.push(Found { payment: p.payment, amount, night });
+                prepared.push(p);
+            }
+        }
+        if !barrier.wait(&mut self.round) {
+            return false;
+        }
+
+        // 2. The devices this lane's table holds.
+        let found = [0, 1].map(|k| shared[k].found.read().ok());
+        let at = |j: usize| -> Option<Found> {
+            let (half, i) = if j < mid { (0, j) } else { (1, j - mid) };
+            found[half].as_ref().and_then(|f| f.get(i).copied())
+        };
+        if let Ok(mut devices) = me.devices.write() {
+            devices.clear();
+            devices.resize(n, (0, false));
+            for (j, slot) in devices.iter_mut().enumerate() {
+                let Some(pay) = at(j).and_then(|f| f.payment) else { continue };
+                if pay.device.is_some_and(|d| FeatureStore::device_lane(d) == self.index)
+                    && let Some(r) = self.store.observe_device(&pay)
+                {
+                    *slot = r;
+                }
+            }
+        }
+        if !barrier.wait(&mut self.round) {
+            return false;
+        }
+
+        // 3. The sides this lane holds, of every payment.
+        let devices = [0, 1].map(|k| shared[k].devices.read().ok());
+        if let Ok(mut features) = me.features.write() {
+            features.clear();
+            for j in 0..n {
+                if let Some(next) = at(j + 2).and_then(|f| f.payment) {
+                    self.store.prefetch_early(&next);
+                }
+                if let Some(next) = at(j + 1).and_then(|f| f.payment) {
+                    self.store.prefetch(&next);
+                }
+                let f = at(j);
+                let Some(payment) = f.and_then(|f| f.payment) else {
+                    features.push([None, None]);
+                    continue;
+                };
+                let (accounts_on_device, new_pair) = device_counts(f, &devices, j);
+                let (amount, night) = f.map_or((AmountClass::default(), false), |f| (f.amount, f.night));
+                let before = Partial {
+                    observed: Observed { payer: None, payee: None, accounts_on_device, amount, night },
+                    new_pair,
+                };
+                let o = self.store.observe_part(&payment, Some(&before)).observed;
+                features.push([o.payer, o.payee]);
+            }
+        }
+        if !barrier.wait(&mut self.round) {
+            return false;
+        }
+
+        // 4. The rules of this lane's half (unless they must run in input order).
+        if !in_order {
+            let features = [0, 1].map(|k| shared[k].features.read().ok());
+            if let Ok(mut drafts) = me.drafts.write() {
+                drafts.clear();
+                for (j, p) in mine.clone().zip(&prepared) {
+                    if let Some(ahead) = batch.get(j + 2) {
+                        let (_, payer, payee) = ahead.parts();
+                        cx.touch_accounts([payer, payee]);
+                    }
+                    let Some(item) = batch.get(j) else { continue };
+                    let (tx, payer, payee) = item.parts();
+                    let obs = observed(at(j), &devices, &features, j);
+                    let counters = RuleCounters {
+                        fired: &mut self.fired,
+                        per_rule: &mut self.per_rule,
+                        errors: &mut self.errors,
+                    };
+                    let none = [AccountAction::None; 2];
+                    drafts.push(Some(cx.evaluate(
+                        tx,
+                        [payer, payee],
+                        &obs,
+                        p.local,
+                        &p.memo,
+                        none,
+                        counters,
+                    )));
+                }
+            }
+        }
+        drop((found, devices));
+        barrier.wait(&mut self.round)
+    }
+}
