@@ -7,6 +7,9 @@
 //! on every payment with a fresh engine; throughput is per decision. For the 100k and 1M
 //! worlds of the issue, use `sluice bench` (same engine, latency percentiles and state size).
 //!
+//! The second benchmark decides the same payments on the engine's two lanes
+//! (`Engine::decide_lanes`, batches of 64): compare the two on a machine with two idle cores.
+//!
 //! ```sh
 //! cargo bench -p sluice-engine --bench decide
 //! ```
@@ -84,6 +87,17 @@ fn bench(c: &mut Criterion) {
                 for (tx, payer, payee) in &stream {
                     black_box(engine.decide(tx, *payer, *payee));
                 }
+                engine
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    // The same on the engine's two lanes (`Engine::decide_lanes`), in batches of 64.
+    g.bench_function("default_policy_20k_accounts_3_days_two_lanes", |b| {
+        b.iter_batched(
+            || Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap(),
+            |mut engine| {
+                engine.decide_lanes(stream.chunks(64), |_, d| drop(black_box(d))).unwrap();
                 engine
             },
             BatchSize::PerIteration,

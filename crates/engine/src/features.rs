@@ -1070,6 +1070,35 @@ impl FeatureStore {
         }
     }
 
+    /// The sides of `p` this store holds, recorded and with their features in `out`
+    /// (`[payer, payee]`, `None` for a side held elsewhere or outside): what
+    /// [`observe_part`](Self::observe_part) does with the device table's findings `before`,
+    /// given here as the amount class, night and whether (device, payer) was new.
+    pub fn observe_held(
+        &mut self,
+        p: &Payment,
+        amount: AmountClass,
+        night: bool,
+        new_pair: bool,
+        out: &mut [Option<PartyFeatures>; 2],
+    ) {
+        *out = [None, None];
+        if new_pair
+            && let Some(payer) = p.payer.account
+            && let Some(i) = self.local(payer)
+        {
+            let a = account_slot(&mut self.accounts, i);
+            a.devices = a.devices.saturating_add(1);
+        }
+        let sides = [(&p.payer, &p.payee, Direction::Out), (&p.payee, &p.payer, Direction::In)];
+        for ((me, other, dir), slot) in sides.into_iter().zip(out.iter_mut()) {
+            let Some(i) = me.account.and_then(|idx| self.local(idx)) else { continue };
+            let mut f = self.observe_side(i, dir, p.ts, p.amount_minor, amount, night, other.key);
+            f.age_micros = me.created_at.map(|c| p.ts.as_micros() - c.as_micros());
+            *slot = Some(f);
+        }
+    }
+
     /// Starts loading the device slot of `p` (see [`prefetch`](Self::prefetch)).
     pub fn prefetch_device(&self, p: &Payment) {
         if let Some(d) = p.device {

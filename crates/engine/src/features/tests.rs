@@ -520,12 +520,12 @@ proptest! {
                         .device
                         .and_then(|d| parts[FeatureStore::device_lane(d)].observe_device(&p))
                         .unwrap_or((0, false));
-                    let before = Partial {
-                        observed: Observed { payer: None, payee: None, accounts_on_device: dev.0, amount, night },
-                        new_pair: dev.1,
-                    };
-                    let [x, y] = [0, 1].map(|i| parts[i].observe_part(&p, Some(&before)).observed);
-                    Observed { payer: x.payer.or(y.payer), payee: x.payee.or(y.payee), ..before.observed }
+                    let mut held = [[None, None]; 2];
+                    for (part, out) in parts.iter_mut().zip(held.iter_mut()) {
+                        part.observe_held(&p, amount, night, dev.1, out);
+                    }
+                    let [x, y] = held;
+                    Observed { payer: x[0].or(y[0]), payee: x[1].or(y[1]), accounts_on_device: dev.0, amount, night }
                 }
                 (None, Some(s)) => s.observe(&p),
                 (None, None) => unreachable!(),
