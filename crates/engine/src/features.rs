@@ -1099,11 +1099,9 @@ impl FeatureStore {
         }
     }
 
-    /// Starts loading the device slot of `p` (see [`prefetch`](Self::prefetch)).
-    pub fn prefetch_device(&self, p: &Payment) {
-        if let Some(d) = p.device {
-            std::hint::black_box(self.devices.touch(d));
-        }
+    /// [`observe_device`](Self::observe_device) of `payer` on the device of key `device`.
+    pub fn observe_device_of(&mut self, device: u64, payer: u32) -> (u32, bool) {
+        self.devices.observe(device, payer)
     }
 }
 

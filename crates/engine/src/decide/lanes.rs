@@ -9,16 +9,16 @@
 //! | phase | lane 0 | lane 1 | why it can be split |
 //! |---|---|---|---|
 //! | 1. prepare | first ~42 % of the batch | the rest | stateless (keys, local time, memo) |
-//! | 2. devices | devices of even key | devices of odd key | a device's state depends only on its own payments |
-//! | 3. observe | even accounts' sides | odd accounts' sides | an account's windows depend only on its own payments |
-//! | 4. rules | first ~42 % | the rest | rules read payments and features, not earlier decisions |
-//! | 5. finalize | in input order | (next batch's phase 1) | restrictions in force depend on earlier decisions |
+//! | 1. devices | devices of even key | devices of odd key | a device's state depends only on its own payments |
+//! | 2. observe | even accounts' sides | odd accounts' sides | an account's windows depend only on its own payments |
+//! | 3. rules | first ~42 % | the rest | rules read payments and features, not earlier decisions |
+//! | 4. finalize | in input order | (next batch's phase 1) | restrictions in force depend on earlier decisions |
 //!
 //! What crosses between the threads is plain data: a payment's keys and amount class, device
 //! counts, features, and drafts of decisions; a lane's prepared memo facts stay with the lane
-//! that evaluates that half's rules. Phase 5 is short: two lookups of the (few) restrictions
+//! that evaluates that half's rules. Phase 4 is short: two lookups of the (few) restrictions
 //! in force, and the actions of the rules that asked for any. A policy whose rules read a
-//! side's `restriction` has its rules evaluated in phase 5 instead, in input order
+//! side's `restriction` has its rules evaluated in phase 4 instead, in input order
 //! ([`Policy::reads_restrictions`](crate::policy::Policy::reads_restrictions)).
 //!
 //! The decisions are exactly those of [`Engine::decide`] on the same payments in the same
@@ -63,15 +63,15 @@ struct Found {
 /// them), so it never waits.
 #[derive(Default)]
 struct Shared {
-    /// Phase 1: this lane's half of the batch.
+    /// Phase 1: this lane's share of the batch.
     found: RwLock<Vec<Found>>,
-    /// Phase 2: per payment, (accounts on the device, new pair) where this lane's table
+    /// Phase 1: per payment, (accounts on the device, new pair) where this lane's table
     /// holds the device.
     devices: RwLock<Vec<(u32, bool)>>,
-    /// Phase 3: per payment, the payer's and the payee's features where this lane holds
+    /// Phase 2: per payment, the payer's and the payee's features where this lane holds
     /// the side.
     features: RwLock<Vec<[Option<PartyFeatures>; 2]>>,
-    /// Phase 4: the drafts of this lane's half.
+    /// Phase 3: the drafts of this lane's share.
     drafts: RwLock<Vec<Option<Draft>>>,
 }
 
@@ -180,7 +180,10 @@ impl Engine {
     /// Decides every payment of `batches` on two threads (see the [module doc](self)) and
     /// calls `sink` with each payment and its decision, in input order, on the calling
     /// thread. The decisions are those [`decide`](Self::decide) makes on the same payments in
-    /// the same order. A payment waits for the rest of its batch.
+    /// the same order, and the counters ([`stats`](Self::stats)) are theirs too;
+    /// [`last_fired`](Self::last_fired) is not kept. A payment waits for the rest of its
+    /// batch: smaller batches, shorter waits; larger ones spread the threads' handovers
+    /// over more payments.
     pub fn decide_lanes<T, B>(
         &mut self,
         batches: impl Iterator<Item = B>,
@@ -262,7 +265,7 @@ impl Engine {
                     if !l0.batch(&batch, shared, barrier, cx, in_order) {
                         break;
                     }
-                    // 5. In input order: restrictions in force, then the actions taken.
+                    // 4. In input order: restrictions in force, then the actions taken.
                     let mut drafts = [0, 1].map(|k| shared[k].drafts.write().ok());
                     let found = [0, 1].map(|k| shared[k].found.read().ok());
                     let devices = [0, 1].map(|k| shared[k].devices.read().ok());
@@ -330,7 +333,7 @@ impl Engine {
 }
 
 /// How many of a batch's `n` payments lane 0 prepares and runs the rules of: a little less
-/// than half, because it also finalizes the whole batch (phase 5) while lane 1 starts the
+/// than half, because it also finalizes the whole batch (phase 4) while lane 1 starts the
 /// next one. Preparing and the rules cost about six times what finalizing does, so
 /// `6 x + n = 6 (n - x)` gives `x ≈ 0.42 n`.
 fn first_half(n: usize) -> usize {
@@ -365,7 +368,7 @@ fn device_counts(found: Option<Found>, devices: &Halves<'_, (u32, bool)>, j: usi
 }
 
 impl Lane {
-    /// Phases 1 to 4 of one batch on this lane. False when the other lane stopped.
+    /// Phases 1 to 3 of one batch on this lane. False when the other lane stopped.
     fn batch<T: Payable>(
         &mut self,
         batch: &[T],
@@ -379,47 +382,45 @@ impl Lane {
         let mine = if self.index == 0 { 0..mid } else { mid..n };
         let me = &shared[self.index];
 
-        // 1. Prepare this lane's half.
+        // 1. Prepare this lane's share of the batch, and observe the devices of every payment
+        // that this lane's table holds (hashing the device id of the other share's payments
+        // again costs less than another meeting of the lanes).
         let mut prepared: Vec<Prepared<'_>> = Vec::with_capacity(mine.len());
-        if let Ok(mut found) = me.found.write() {
+        if let (Ok(mut found), Ok(mut devices)) = (me.found.write(), me.devices.write()) {
             found.clear();
-            for item in batch.get(mine.clone()).unwrap_or_default() {
-                let (tx, payer, payee) = item.parts();
-                let mut p = Prepared::default();
-                self.preparer.prepare(tx, payer, payee, &mut p);
-                let (amount, night) =
-                    p.payment.map_or((AmountClass::default(), false), |pay| self.store.classify(&pay));
-                found.push(Found { payment: p.payment, amount, night });
-                prepared.push(p);
-            }
-        }
-        if !barrier.wait(self.index, &mut self.round) {
-            return false;
-        }
-
-        // 2. The devices this lane's table holds.
-        let found = [0, 1].map(|k| shared[k].found.read().ok());
-        let at = |j: usize| -> Option<Found> {
-            let (half, i) = if j < mid { (0, j) } else { (1, j - mid) };
-            found[half].as_ref().and_then(|f| f.get(i).copied())
-        };
-        if let Ok(mut devices) = me.devices.write() {
             devices.clear();
             devices.resize(n, (0, false));
-            for (j, slot) in devices.iter_mut().enumerate() {
-                let Some(pay) = at(j).and_then(|f| f.payment) else { continue };
-                if pay.device.is_some_and(|d| FeatureStore::device_lane(d) == self.index)
-                    && let Some(r) = self.store.observe_device(&pay)
+            for (j, (item, slot)) in batch.iter().zip(devices.iter_mut()).enumerate() {
+                let (tx, payer, payee) = item.parts();
+                let device = if mine.contains(&j) {
+                    let mut p = Prepared::default();
+                    self.preparer.prepare(tx, payer, payee, &mut p);
+                    let (amount, night) =
+                        p.payment.map_or((AmountClass::default(), false), |pay| self.store.classify(&pay));
+                    found.push(Found { payment: p.payment, amount, night });
+                    let device = p.payment.and_then(|pay| pay.device);
+                    prepared.push(p);
+                    device
+                } else {
+                    tx.device_id.as_ref().map(|d| crate::features::party_key(d.as_str()))
+                };
+                if let (Some(d), Some(payer)) = (device, payer)
+                    && FeatureStore::device_lane(d) == self.index
                 {
-                    *slot = r;
+                    *slot = self.store.observe_device_of(d, payer);
                 }
             }
         }
         if !barrier.wait(self.index, &mut self.round) {
             return false;
         }
+        let found = [0, 1].map(|k| shared[k].found.read().ok());
+        let at = |j: usize| -> Option<Found> {
+            let (half, i) = if j < mid { (0, j) } else { (1, j - mid) };
+            found[half].as_ref().and_then(|f| f.get(i).copied())
+        };
 
-        // 3. The sides this lane holds, of every payment.
+        // 2. The sides this lane holds, of every payment.
         let devices = [0, 1].map(|k| shared[k].devices.read().ok());
         if let Ok(mut features) = me.features.write() {
             features.clear();
@@ -447,7 +448,7 @@ impl Lane {
             return false;
         }
 
-        // 4. The rules of this lane's half (unless they must run in input order).
+        // 3. The rules of this lane's share (unless they must run in input order).
         if !in_order {
             let features = [0, 1].map(|k| shared[k].features.read().ok());
             if let Ok(mut drafts) = me.drafts.write() {
