@@ -266,10 +266,13 @@ impl Engine {
                         break;
                     }
                     // 4. In input order: restrictions in force, then the actions taken.
+                    // Only the drafts are read here, unless the rules run here too: lane 1 is
+                    // already preparing the next batch into its other vectors (and waits
+                    // for them while they are read).
                     let mut drafts = [0, 1].map(|k| shared[k].drafts.write().ok());
-                    let found = [0, 1].map(|k| shared[k].found.read().ok());
-                    let devices = [0, 1].map(|k| shared[k].devices.read().ok());
-                    let features = [0, 1].map(|k| shared[k].features.read().ok());
+                    let found = [0, 1].map(|k| read_if(in_order, &shared[k].found));
+                    let devices = [0, 1].map(|k| read_if(in_order, &shared[k].devices));
+                    let features = [0, 1].map(|k| read_if(in_order, &shared[k].features));
                     let mid = first_half(batch.len());
                     for (j, item) in batch.iter().enumerate() {
                         let (tx, payer, payee) = item.parts();
@@ -338,6 +341,11 @@ impl Engine {
 /// `6 x + n = 6 (n - x)` gives `x ≈ 0.42 n`.
 fn first_half(n: usize) -> usize {
     (n * 27).div_ceil(64)
+}
+
+/// `v` read, if `cond`.
+fn read_if<T>(cond: bool, v: &RwLock<Vec<T>>) -> Option<std::sync::RwLockReadGuard<'_, Vec<T>>> {
+    if cond { v.read().ok() } else { None }
 }
 
 /// Both lanes' published vectors of one kind, read.
