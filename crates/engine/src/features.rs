@@ -86,11 +86,11 @@
 //! the next payment, [`FeatureStore::prefetch_early`] with the one after), 3,000 ns when it
 //! does not; 1,400–1,800 ns on 100,000 accounts. Where the time goes: the state is 250 MB,
 //! far beyond the caches, and each payment reads two account headers, then their slices
-//! (records at the front, counterparties at the back) and a device slot; safe Rust has no
-//! prefetch instruction, so the hooks are plain reads the CPU runs on past, overlapping
-//! those misses with the previous payment's work (the hooks' own reads are still 10–14 % of
-//! `perf` samples). In instructions (callgrind, 20,000 accounts) `observe` is about 11,000
-//! per payment: 4,400 the one pass over both sides' buckets (about 27 per payment on
+//! (records at the front, counterparties at the back) and a device slot; the hooks issue
+//! prefetch instructions for those lines (x86_64; `safe_arch`, as the crate forbids
+//! `unsafe`), overlapping the misses with the previous payments' work without making the
+//! CPU wait on them (they were plain reads until then, 10–14 % of `perf` samples). In
+//! instructions (callgrind, 20,000 accounts) `observe` is about 11,000 per payment: 4,400 the one pass over both sides' buckets (about 27 per payment on
 //! arrival) that sums the windows, takes out the buckets gone stale and finds the ones to
 //! add to; 1,900 the counterparty pass (about 20 entries per side: lookup and distinct
 //! counts together); 1,700 adding the payment to its buckets and reallocating a growing
@@ -470,12 +470,16 @@ impl Devices {
         }
     }
 
-    /// One word of the slot `key` hashes to (see [`FeatureStore::prefetch`]).
-    fn touch(&self, device: u64) -> i64 {
+    /// Starts loading the slot `key` hashes to (see [`FeatureStore::prefetch_early`]).
+    fn prefetch(&self, device: u64) {
         let key = device.max(1);
         let n = self.slots.len();
         let i = ((u128::from(key) * n as u128) >> 64) as usize;
-        self.slots.get(i).map_or(0, |s| i64::from(s[2]))
+        if let Some(s) = self.slots.get(i) {
+            // 12 bytes may straddle two lines.
+            prefetch_line(&s[0]);
+            prefetch_line(&s[2]);
+        }
     }
 
     /// The slot holding `key` or the empty one where it goes.
@@ -508,6 +512,17 @@ impl Devices {
             + table_bytes(self.shared.capacity(), 8 + 4)
             + table_bytes(self.pairs.capacity(), 8)
     }
+}
+
+/// Starts loading the cache line holding `x` into every cache level, without waiting for
+/// it. Safe Rust has no prefetch instruction; `safe_arch` wraps x86_64's (SSE, part of the
+/// baseline). Elsewhere nothing is loaded ahead.
+#[inline(always)]
+pub(crate) fn prefetch_line<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    safe_arch::prefetch_t0(x);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 /// Allocation of a hashbrown table of `capacity` entries of `entry` bytes.
@@ -712,27 +727,41 @@ impl FeatureStore {
     /// Starts loading the state `p` will touch, changing nothing: call it with the payment
     /// one ahead of the one about to be observed, and [`prefetch_early`](Self::prefetch_early)
     /// with the one two ahead, so that a payment's cache misses (account headers, then their
-    /// storage) overlap with the work on the ones before it. Safe Rust has no prefetch
-    /// instruction, so these read one word of every cache line concerned: the CPU runs on
-    /// past the reads, whose values nothing waits for.
+    /// storage) overlap with the work on the ones before it. It issues prefetch instructions
+    /// for every cache line of the sides' storage (and a large counterparty set's header and
+    /// home slot), which nothing waits for; it reads the account headers, which
+    /// `prefetch_early` should have brought in.
     pub fn prefetch(&self, p: &Payment) {
-        let touch = |idx: Option<u32>| {
-            idx.and_then(|i| self.get(i)).map_or(0, |a| {
-                // One unit of every cache line of the records and the counterparties.
-                let line = 64 / std::mem::size_of::<Unit>();
-                let lines = a.words.iter().step_by(line).chain(a.words.last());
-                lines.fold(a.newest_minute, |x, &u| x ^ i64::from(u))
-            })
+        let side = |me: &Side, other: &Side| {
+            let Some(a) = me.account.and_then(|i| self.get(i)) else { return };
+            // One unit of every cache line: the records at the front, the counterparties at
+            // the back (the last unit covers the line a stride may skip at the end).
+            for u in a.words.iter().step_by(64 / std::mem::size_of::<Unit>()).chain(a.words.last()) {
+                prefetch_line(u);
+            }
+            if a.large
+                && let Some(l) = self.large.get(a.large_index())
+            {
+                l.prefetch(fingerprint(other.key));
+            }
         };
-        std::hint::black_box(touch(p.payer.account) ^ touch(p.payee.account));
+        side(&p.payer, &p.payee);
+        side(&p.payee, &p.payer);
     }
 
     /// The first stage of [`prefetch`](Self::prefetch): the sides' account headers and the
     /// device's slot.
     pub fn prefetch_early(&self, p: &Payment) {
-        let touch = |idx: Option<u32>| idx.and_then(|i| self.get(i)).map_or(0, |a| a.newest_minute);
-        let device = p.device.map_or(0, |d| self.devices.touch(d));
-        std::hint::black_box(touch(p.payer.account) ^ touch(p.payee.account) ^ device);
+        for a in [p.payer.account, p.payee.account].into_iter().flatten().filter_map(|i| self.get(i)) {
+            // A 32-byte header may straddle two lines: its first and last fields cover both
+            // whatever order the compiler lays them out in.
+            prefetch_line(&a.words);
+            prefetch_line(&a.newest_minute);
+            prefetch_line(&a.large);
+        }
+        if let Some(d) = p.device {
+            self.devices.prefetch(d);
+        }
     }
 
     /// The features of `account` at `now` (minute buckets as [`observe`](Self::observe)

@@ -352,6 +352,15 @@ impl LargeSet {
         ((mixed * self.table.len() as u64) >> 32) as usize
     }
 
+    /// Starts loading the set's counters and the slot `fp` hashes to.
+    pub fn prefetch(&self, fp: u16) {
+        super::prefetch_line(&self.base_hour);
+        super::prefetch_line(&self.hours);
+        if let Some(e) = self.table.get(self.home(fp)) {
+            super::prefetch_line(e);
+        }
+    }
+
     /// The slot holding `fp`, or the empty slot where it would go (the table is never full).
     fn probe(&self, fp: u16) -> (usize, bool) {
         let n = self.table.len();
