@@ -557,7 +557,7 @@ pub struct FeatureStore {
     large: Vec<LargeSet>,
     devices: Devices,
     moved: Vec<(u16, Rec)>,
-    found: Vec<(usize, usize)>,
+    found: Vec<(usize, Found)>,
     /// Which accounts this store holds: those whose index `i` has `i & shard_mask == shard`,
     /// at `i >> shard_bits` (see [`FeatureStore::split`]).
     shard: u32,
@@ -728,25 +728,17 @@ impl FeatureStore {
     /// one ahead of the one about to be observed, and [`prefetch_early`](Self::prefetch_early)
     /// with the one two ahead, so that a payment's cache misses (account headers, then their
     /// storage) overlap with the work on the ones before it. It issues prefetch instructions
-    /// for every cache line of the sides' storage (and a large counterparty set's header and
-    /// home slot), which nothing waits for; it reads the account headers, which
-    /// `prefetch_early` should have brought in.
+    /// for every cache line of the sides' storage, which nothing waits for; it reads the
+    /// account headers, which `prefetch_early` should have brought in.
     pub fn prefetch(&self, p: &Payment) {
-        let side = |me: &Side, other: &Side| {
-            let Some(a) = me.account.and_then(|i| self.get(i)) else { return };
+        for a in [p.payer.account, p.payee.account].into_iter().flatten().filter_map(|i| self.get(i)) {
             // One unit of every cache line: the records at the front, the counterparties at
-            // the back (the last unit covers the line a stride may skip at the end).
+            // the back (the last unit covers the line a stride may skip at the end). Not a
+            // large set's table: finding it takes reading the storage, a miss to wait for.
             for u in a.words.iter().step_by(64 / std::mem::size_of::<Unit>()).chain(a.words.last()) {
                 prefetch_line(u);
             }
-            if a.large
-                && let Some(l) = self.large.get(a.large_index())
-            {
-                l.prefetch(fingerprint(other.key));
-            }
-        };
-        side(&p.payer, &p.payee);
-        side(&p.payee, &p.payer);
+        }
     }
 
     /// The first stage of [`prefetch`](Self::prefetch): the sides' account headers and the
@@ -1004,20 +996,22 @@ const NO_KEY: u16 = u16::MAX;
 /// Adds `rec` to the record of `key` at `found` (or a new one); returns by how many words
 /// an existing record grew.
 fn add_record(a: &mut Account, key: u16, found: Option<Found>, rec: &Rec) -> usize {
-    let extra = a.records().extra_words(found, rec);
-    a.reserve(extra);
+    // Decoded and merged once, for the room it needs and for writing it.
+    let m = a.records().merged(found, rec);
+    a.reserve(m.1);
     let before = a.rec_len;
     let mut recs = a.records();
-    recs.add(key, found, rec);
+    recs.put(key, found, m);
     let len = recs.len;
     a.rec_len = len as u16;
     if found.is_some() { usize::from(a.rec_len - before) } else { 0 }
 }
 
 /// Adds every `(key, record)` of `batch` to the account's records: equal keys merged, one
-/// pass to find the existing records, one reservation, then the additions from the last
-/// record back (so a record that widens shifts none still to be changed) and the appends.
-fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usize, usize)>) {
+/// pass to find the existing records (each then merged into its batch entry), one
+/// reservation, then the additions from the last record back (so a record that widens
+/// shifts none still to be changed) and the appends.
+fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usize, Found)>) {
     batch.sort_unstable_by_key(|&(k, _)| k);
     batch.dedup_by(|later, kept| {
         let same = later.0 == kept.0;
@@ -1026,39 +1020,47 @@ fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usiz
         }
         same
     });
-    // `found`: (position in `batch`, first word of its record), for the keys that exist.
+    // `found`: (position in `batch`, its record), for the keys that exist.
     found.clear();
     let recs = a.records();
     let mut at = 0;
     while let Some(&first) = recs.words.get(at).filter(|_| at < recs.len) {
         let (key, n) = ledger::key_and_units(first);
         if let Ok(i) = batch.binary_search_by_key(&key, |&(k, _)| k) {
-            found.push((i, at));
+            found.push((i, Found { at, words: n }));
         }
         at += n;
     }
-    let locate = |i: usize| found.iter().find(|&&(j, _)| j == i).map(|&(_, at)| at);
-    let records = a.records();
-    let extra: usize = (0..batch.len())
-        .map(|i| {
-            let f = locate(i).and_then(|at| records.found_at(at));
-            batch.get(i).map_or(0, |(_, r)| records.extra_words(f, r))
-        })
-        .sum();
+    let mut extra = 0;
+    for &(i, f) in found.iter() {
+        if let Some((_, r)) = batch.get_mut(i) {
+            let (merged, grow, _) = recs.merged(Some(f), r);
+            *r = merged;
+            extra += grow;
+        }
+    }
+    let is_found = |found: &[(usize, Found)], i: usize| found.iter().any(|&(j, _)| j == i);
+    extra += batch
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| !is_found(found, i))
+        .map(|(_, (_, r))| r.units())
+        .sum::<usize>();
     a.reserve(extra);
-    found.sort_unstable_by_key(|&(_, at)| std::cmp::Reverse(at));
-    for &(i, at) in found.iter() {
-        if let Some((key, r)) = batch.get(i) {
+    found.sort_unstable_by_key(|&(_, f)| std::cmp::Reverse(f.at));
+    for &(i, f) in found.iter() {
+        if let Some(&(key, r)) = batch.get(i) {
+            let n = r.units();
             let mut recs = a.records();
-            let f = recs.found_at(at);
-            recs.add(*key, f, r);
+            recs.put(key, Some(f), (r, n.saturating_sub(f.words), n));
             a.rec_len = recs.len as u16;
         }
     }
-    for (i, (key, r)) in batch.iter().enumerate() {
-        if !found.iter().any(|&(j, _)| j == i) {
+    for (i, &(key, r)) in batch.iter().enumerate() {
+        if !is_found(found, i) {
+            let n = r.units();
             let mut recs = a.records();
-            recs.add(*key, None, r);
+            recs.put(key, None, (r, n, n));
             a.rec_len = recs.len as u16;
         }
     }
