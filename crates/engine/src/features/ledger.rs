@@ -225,6 +225,73 @@ pub(crate) fn decode(units: &[Unit]) -> Option<(u16, Rec, usize)> {
     }
 }
 
+/// A record as the bucket pass reads it: small and narrow ones as their packed number
+/// (counters taken out one at a time where they are added, not all held at once).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Raw {
+    Small(u64),
+    Narrow(u64),
+    Wide(Rec),
+}
+
+impl Raw {
+    #[inline(always)]
+    fn rec(&self) -> Rec {
+        match *self {
+            Raw::Small(v) => unpack::<3, 21>(v).1,
+            Raw::Narrow(v) => unpack::<5, 27>(v).1,
+            Raw::Wide(r) => r,
+        }
+    }
+
+    #[inline(always)]
+    fn sum(&self) -> u64 {
+        match *self {
+            Raw::Small(v) => v >> (12 + 5 * 3) & ((1 << 21) - 1),
+            Raw::Narrow(v) => v >> (12 + 5 * 5) & ((1 << 27) - 1),
+            Raw::Wide(r) => r.sum,
+        }
+    }
+
+    #[inline(always)]
+    fn add_to(&self, f: &mut Fields) {
+        /// Adds the counters and sum of a packed record with `C`-bit counters and an
+        /// `S`-bit sum.
+        #[inline(always)]
+        fn packed<const C: u32, const S: u32>(f: &mut Fields, v: u64) {
+            let mask = (1u64 << C) - 1;
+            for (k, c) in f.c.iter_mut().enumerate() {
+                *c += (v >> (12 + k as u32 * C)) & mask;
+            }
+            f.sum = f.sum.saturating_add((v >> (12 + 5 * C)) & ((1u64 << S) - 1));
+        }
+        match *self {
+            Raw::Small(v) => packed::<3, 21>(f, v),
+            Raw::Narrow(v) => packed::<5, 27>(f, v),
+            Raw::Wide(r) => f.add(&r),
+        }
+    }
+}
+
+/// [`decode`] for the bucket pass: key, [`Raw`] contents, length in units.
+#[inline(always)]
+fn decode_raw(units: &[Unit]) -> Option<(u16, Raw, usize)> {
+    let &first = units.first()?;
+    match u64::from(first) & 3 {
+        TAG_SMALL => {
+            let &[a, b, c] = units.get(..SMALL_UNITS)? else { return None };
+            let v = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32;
+            Some((((v >> 2) & KEY_MASK) as u16, Raw::Small(v), SMALL_UNITS))
+        }
+        TAG_NARROW => {
+            let &[a, b, c, d] = units.get(..NARROW_UNITS)? else { return None };
+            let v = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32 | u64::from(d) << 48;
+            Some((((v >> 2) & KEY_MASK) as u16, Raw::Narrow(v), NARROW_UNITS))
+        }
+        _ => decode(units).map(|(k, r, n)| (k, Raw::Wide(r), n)),
+    }
+}
+
 /// The key and length in units of the record whose first unit is `first`.
 #[inline(always)]
 pub(crate) fn key_and_units(first: Unit) -> (u16, usize) {
@@ -378,11 +445,11 @@ impl Fields {
 /// What one pass over an account's records found.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Scan {
-    /// `[stream][w]`: the records whose *narrowest* window is `w` (`h1`, `h24`, `d7`; 3:
+    /// `[4 * stream + w]`: the records whose *narrowest* window is `w` (`h1`, `h24`, `d7`; 3:
     /// none). A window holds the records of a tier no coarser than its own whose bucket is
     /// inside it; the windows nest, so a record inside one is inside every wider one, and
     /// window `w` is bins `0..=w`. One addition per record instead of one per window.
-    bins: [[Fields; 4]; 3],
+    bins: [Fields; 12],
     /// Money in and out over the pass-through span.
     span: [u128; 2],
     /// Some record is below the new horizon.
@@ -401,7 +468,7 @@ impl Scan {
         for (k, &(lo, hi)) in spans.windows.iter().enumerate() {
             inside += usize::from(k >= t && lo <= start && start <= hi);
         }
-        if let Some(f) = self.bins.get_mut(stream).and_then(|b| b.get_mut(3 - inside)) {
+        if let Some(f) = self.bins.get_mut(4 * stream + 3 - inside) {
             f.add(r);
         }
         if let Some(x) = self.span.get_mut(stream) {
@@ -413,9 +480,11 @@ impl Scan {
     /// `[h1, h24, d7]` of `stream`.
     #[inline]
     pub fn windows(&self, stream: usize) -> [Fields; 3] {
-        let Some([b0, b1, b2, _]) = self.bins.get(stream) else { return [Fields::default(); 3] };
-        let h24 = b0.merged(b1);
-        [*b0, h24, h24.merged(b2)]
+        let Some(&[b0, b1, b2, _]) = self.bins.get(4 * stream..4 * stream + 4) else {
+            return [Fields::default(); 3];
+        };
+        let h24 = b0.merged(&b1);
+        [b0, h24, h24.merged(&b2)]
     }
 
     /// Money in minus money out over the pass-through span, at least 0.
@@ -475,9 +544,10 @@ impl Placer {
     }
 
     /// Adds the record `k`, `r` to `out`; returns its tier (0..3), start, and whether it
-    /// is below the horizon. The same as [`start_of`] and [`Scan::add`].
+    /// is below the horizon. The same as [`Scan::add`] with the tier and start the key
+    /// names.
     #[inline(always)]
-    fn file(&self, k: u16, r: &Rec, out: &mut Scan) -> (usize, i64, bool) {
+    fn file(&self, k: u16, r: &Raw, out: &mut Scan) -> (usize, i64, bool) {
         let slot = i64::from(k & 0xff);
         let t = usize::from(slot >= i64::from(HOUR_BASE)) + usize::from(slot >= i64::from(DAY_BASE));
         let now = self.refs[t];
@@ -488,12 +558,12 @@ impl Placer {
             + usize::from(within(lo[1], len[1]))
             + usize::from(within(lo[2], len[2]));
         let stream = stream_of(k);
-        if let Some(f) = out.bins.get_mut(stream).and_then(|b| b.get_mut(3 - inside)) {
-            f.add(r);
+        if let Some(f) = out.bins.get_mut(4 * stream + 3 - inside) {
+            r.add_to(f);
         }
         if let Some(x) = out.span.get_mut(stream) {
             let inside = within(self.pass_lo[t], self.pass_len[t]);
-            *x += u128::from(r.sum & u64::from(inside).wrapping_neg());
+            *x += u128::from(r.sum() & u64::from(inside).wrapping_neg());
         }
         (t, start, start < self.first[t])
     }
@@ -514,7 +584,7 @@ pub(crate) fn scan(
     let mut out = Scan::default();
     let placer = Placer::new(newest_minute, spans, horizon);
     let mut at = 0;
-    while let Some((k, r, n)) = units.get(at..).and_then(decode) {
+    while let Some((k, r, n)) = units.get(at..).and_then(decode_raw) {
         let (_, _, stale) = placer.file(k, &r, &mut out);
         out.stale |= stale;
         if k == keys[0] {
@@ -558,7 +628,7 @@ impl Records<'_> {
         let mut out = Scan::default();
         let placer = Placer::new(old_minute, spans, horizon);
         let (mut at, mut keep) = (0, 0);
-        while let Some((k, r, n)) = self.words.get(at..self.len).and_then(decode) {
+        while let Some((k, r, n)) = self.words.get(at..self.len).and_then(decode_raw) {
             let (t, start, stale) = placer.file(k, &r, &mut out);
             let stream = stream_of(k);
             if stale {
@@ -569,7 +639,7 @@ impl Records<'_> {
                     _ => Stream::Pass,
                 };
                 if let Some((to, to_start)) = TIERS.get(t).and_then(|&tier| horizon.place(start, tier)) {
-                    moved.push((make_key(stream, to, to_start), r));
+                    moved.push((make_key(stream, to, to_start), r.rec()));
                 }
             } else {
                 if keep != at {
