@@ -738,10 +738,25 @@ impl FeatureStore {
     pub fn prefetch(&self, p: &Payment) {
         for a in [p.payer.account, p.payee.account].into_iter().flatten().filter_map(|i| self.get(i)) {
             // One unit of every cache line: the records at the front, the counterparties at
-            // the back (the last unit covers the line a stride may skip at the end). Not a
-            // large set's table: finding it takes reading the storage, a miss to wait for.
-            for u in a.words.iter().step_by(64 / std::mem::size_of::<Unit>()).chain(a.words.last()) {
-                prefetch_line(u);
+            // the back (the last unit covers the line a stride may skip at the end). The
+            // first four strides unconditionally (clamped to the last unit: a loop whose
+            // length varies by account mispredicts its exit), which covers most accounts.
+            // Not a large set's table: finding it takes reading the storage, a miss to wait
+            // for.
+            const LINE: usize = 64 / std::mem::size_of::<Unit>();
+            let w = &a.words;
+            if let Some(last) = w.len().checked_sub(1) {
+                for k in 0..4 {
+                    if let Some(u) = w.get((k * LINE).min(last)) {
+                        prefetch_line(u);
+                    }
+                }
+                if let Some(u) = w.get(last) {
+                    prefetch_line(u);
+                }
+                for u in w.iter().skip(4 * LINE).step_by(LINE) {
+                    prefetch_line(u);
+                }
             }
         }
     }
@@ -1014,21 +1029,34 @@ fn add_record(a: &mut Account, key: u16, found: Option<Found>, rec: &Rec) -> usi
 /// reservation, then the additions from the last record back (so a record that widens
 /// shifts none still to be changed) and the appends.
 fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usize, Found)>) {
-    batch.sort_unstable_by_key(|&(k, _)| k);
-    batch.dedup_by(|later, kept| {
-        let same = later.0 == kept.0;
-        if same {
-            kept.1.merge(&later.1);
+    // Merge equal keys. A batch is a few entries: a linear search mispredicts less than
+    // sorting; merging saturates, so the order is free (and records are not sorted).
+    let mut i = 1;
+    while let Some(&(key, r)) = batch.get(i) {
+        if let Some(kept) = batch.get_mut(..i).and_then(|b| b.iter_mut().find(|(k, _)| *k == key)) {
+            kept.1.merge(&r);
+            batch.swap_remove(i);
+        } else {
+            i += 1;
         }
-        same
-    });
+    }
     // `found`: (position in `batch`, its record), for the keys that exist.
     found.clear();
+    // Keys are 10 bits: a bit set of the batch's keys answers "is this record's key in the
+    // batch?" with a branch that is nearly always "no".
+    let mut in_batch = [0u64; 16];
+    for &(k, _) in batch.iter() {
+        if let Some(w) = in_batch.get_mut(usize::from(k >> 6)) {
+            *w |= 1 << (k & 63);
+        }
+    }
     let recs = a.records();
     let mut at = 0;
     while let Some(&first) = recs.words.get(at).filter(|_| at < recs.len) {
         let (key, n) = ledger::key_and_units(first);
-        if let Ok(i) = batch.binary_search_by_key(&key, |&(k, _)| k) {
+        if in_batch.get(usize::from(key >> 6)).is_some_and(|w| w >> (key & 63) & 1 != 0)
+            && let Some(i) = batch.iter().position(|&(k, _)| k == key)
+        {
             found.push((i, Found { at, words: n }));
         }
         at += n;
