@@ -80,23 +80,30 @@
 //! (Large sets were 17.1 bytes until a bug that lost every large set but the first was
 //! fixed; their tables now grow by a quarter to keep the total under 256.)
 //!
-//! Speed, same run, one core, CPU time of the replay thread, on a shared 2-core machine busy
-//! with other work (±15 % between runs): about 1,900–2,100 ns per payment for `observe`
-//! (both sides, every feature) when the caller prefetches ([`FeatureStore::prefetch`] with
-//! the next payment, [`FeatureStore::prefetch_early`] with the one after), 3,000 ns when it
-//! does not; 1,400–1,800 ns on 100,000 accounts. Where the time goes: the state is 250 MB,
-//! far beyond the caches, and each payment reads two account headers, then their slices
-//! (records at the front, counterparties at the back) and a device slot; the hooks issue
-//! prefetch instructions for those lines (x86_64; `safe_arch`, as the crate forbids
-//! `unsafe`), overlapping the misses with the previous payments' work without making the
-//! CPU wait on them (they were plain reads until then, 10–14 % of `perf` samples). In
-//! instructions (callgrind, 20,000 accounts) `observe` is about 11,000 per payment: 4,400 the one pass over both sides' buckets (about 27 per payment on
-//! arrival) that sums the windows, takes out the buckets gone stale and finds the ones to
-//! add to; 1,900 the counterparty pass (about 20 entries per side: lookup and distinct
-//! counts together); 1,700 adding the payment to its buckets and reallocating a growing
-//! account's slice; the rest building the two feature values and the device table. The
-//! bucket pass is the next target: running window totals would make a payment touch only
-//! the buckets that change, at the cost of bytes the 256-byte budget does not have yet.
+//! Speed, one core, CPU time of the observing thread, on a shared 2-core machine busy with
+//! other work (±15 % between runs). On 100,000 accounts (the `phases` example, which
+//! prefetches as [`FeatureStore::prefetch`] and [`FeatureStore::prefetch_early`] ask):
+//! about 1,570 ns per payment for `observe` (both sides, every feature) at a load of 2.5–3,
+//! against 1,710 ns for the code before real prefetch instructions and the reworked bucket
+//! pass, the two alternated in the same minutes (that code took 1,330 ns on a quiet
+//! machine). On 1,000,000 accounts that code took 1,900–2,100 ns, 3,000 ns without
+//! prefetching. Where the time goes: the state is 250 MB, far beyond the caches, and each
+//! payment reads two account headers (aligned: one line each), then their slices (records
+//! at the front, counterparties at the back) and a device slot; the hooks issue prefetch
+//! instructions for those lines (x86_64; `safe_arch`, as the crate forbids `unsafe`), so
+//! the misses overlap with the previous payments' work without the CPU waiting on them
+//! (they were plain reads until then, 10–14 % of `perf` samples). In instructions
+//! (callgrind, 20,000 accounts × 3 days) `observe` is about 8,600 per payment (9,000
+//! before): 2,700 the one pass over both sides' buckets (about 18 records per payment
+//! there, each filed once, into the narrowest window holding it) that sums the windows,
+//! takes out the buckets gone stale and finds the ones to add to; 1,100 the counterparty
+//! pass (count and lookup as two loops, the count vectorised); about 1,300 adding the
+//! payment and re-filing stale buckets (about 60 % of the sides re-file, and about as many
+//! reallocate their slice); the rest building the two feature values and the device table.
+//! About 45 branches per payment mispredict (callgrind's branch model), mostly
+//! data-dependent ones in the bucket pass (record kind, stale or kept). Running window
+//! totals would make a payment touch only the buckets that change, at the cost of bytes the
+//! 256-byte budget does not have yet.
 //! [`split`](FeatureStore::split) divides the state between two threads by account. The
 //! `windows` criterion bench measures `observe` with and without prefetching on a
 //! synthetic stream.
