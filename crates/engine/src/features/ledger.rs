@@ -413,11 +413,13 @@ pub(crate) struct Fields {
 
 impl Fields {
     /// A counter, saturated to `u32`.
+    #[inline]
     pub fn get(&self, k: usize) -> u32 {
-        self.c.get(k).map_or(0, |&x| u32::try_from(x).unwrap_or(u32::MAX))
+        self.c.get(k).map_or(0, |&x| x.min(u64::from(u32::MAX)) as u32)
     }
 
     /// The sum.
+    #[inline]
     pub fn sum(&self) -> u64 {
         self.sum
     }
