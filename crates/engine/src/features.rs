@@ -83,10 +83,10 @@
 //! Speed, one core, CPU time of the observing thread, on a shared 2-core machine busy with
 //! other work (±15 % between runs). On 100,000 accounts (the `phases` example, which
 //! prefetches as [`FeatureStore::prefetch`] and [`FeatureStore::prefetch_early`] ask):
-//! about 1,570 ns per payment for `observe` (both sides, every feature) at a load of 2.5–3,
-//! against 1,710 ns for the code before real prefetch instructions and the reworked bucket
-//! pass, the two alternated in the same minutes (that code took 1,330 ns on a quiet
-//! machine). On 1,000,000 accounts that code took 1,900–2,100 ns, 3,000 ns without
+//! about 1,070 ns per payment for `observe` (both sides, every feature) at a load of
+//! 2.5–3.4, against 1,390 ns for the code before real prefetch instructions and the
+//! reworked bucket pass, the two alternated in the same minutes (medians of 9 rounds each;
+//! that code took 1,330 ns on a quiet machine). On 1,000,000 accounts that code took 1,900–2,100 ns, 3,000 ns without
 //! prefetching. Where the time goes: the state is 250 MB, far beyond the caches, and each
 //! payment reads two account headers (aligned: one line each), then their slices (records
 //! at the front, counterparties at the back) and a device slot; the hooks issue prefetch
