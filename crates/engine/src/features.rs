@@ -80,23 +80,30 @@
 //! (Large sets were 17.1 bytes until a bug that lost every large set but the first was
 //! fixed; their tables now grow by a quarter to keep the total under 256.)
 //!
-//! Speed, same run, one core, CPU time of the replay thread, on a shared 2-core machine busy
-//! with other work (±15 % between runs): about 1,900–2,100 ns per payment for `observe`
-//! (both sides, every feature) when the caller prefetches ([`FeatureStore::prefetch`] with
-//! the next payment, [`FeatureStore::prefetch_early`] with the one after), 3,000 ns when it
-//! does not; 1,400–1,800 ns on 100,000 accounts. Where the time goes: the state is 250 MB,
-//! far beyond the caches, and each payment reads two account headers, then their slices
-//! (records at the front, counterparties at the back) and a device slot; safe Rust has no
-//! prefetch instruction, so the hooks are plain reads the CPU runs on past, overlapping
-//! those misses with the previous payment's work (the hooks' own reads are still 10–14 % of
-//! `perf` samples). In instructions (callgrind, 20,000 accounts) `observe` is about 11,000
-//! per payment: 4,400 the one pass over both sides' buckets (about 27 per payment on
-//! arrival) that sums the windows, takes out the buckets gone stale and finds the ones to
-//! add to; 1,900 the counterparty pass (about 20 entries per side: lookup and distinct
-//! counts together); 1,700 adding the payment to its buckets and reallocating a growing
-//! account's slice; the rest building the two feature values and the device table. The
-//! bucket pass is the next target: running window totals would make a payment touch only
-//! the buckets that change, at the cost of bytes the 256-byte budget does not have yet.
+//! Speed, one core, CPU time of the observing thread, on a shared 2-core machine busy with
+//! other work (±15 % between runs). On 100,000 accounts (the `phases` example, which
+//! prefetches as [`FeatureStore::prefetch`] and [`FeatureStore::prefetch_early`] ask):
+//! about 1,070 ns per payment for `observe` (both sides, every feature) at a load of
+//! 2.5–3.4, against 1,390 ns for the code before real prefetch instructions and the
+//! reworked bucket pass, the two alternated in the same minutes (medians of 9 rounds each;
+//! that code took 1,330 ns on a quiet machine). On 1,000,000 accounts that code took 1,900–2,100 ns, 3,000 ns without
+//! prefetching. Where the time goes: the state is 250 MB, far beyond the caches, and each
+//! payment reads two account headers (aligned: one line each), then their slices (records
+//! at the front, counterparties at the back) and a device slot; the hooks issue prefetch
+//! instructions for those lines (x86_64; `safe_arch`, as the crate forbids `unsafe`), so
+//! the misses overlap with the previous payments' work without the CPU waiting on them
+//! (they were plain reads until then, 10–14 % of `perf` samples). In instructions
+//! (callgrind, 20,000 accounts × 3 days) `observe` is about 8,400 per payment (9,000
+//! before): 2,700 the one pass over both sides' buckets (about 18 records per payment
+//! there, each filed once, into the narrowest window holding it) that sums the windows,
+//! takes out the buckets gone stale and finds the ones to add to; 1,100 the counterparty
+//! pass (count and lookup as two loops, the count vectorised); about 1,300 adding the
+//! payment and re-filing stale buckets (about 60 % of the sides re-file, and about as many
+//! reallocate their slice); the rest building the two feature values and the device table.
+//! About 45 branches per payment mispredict (callgrind's branch model), mostly
+//! data-dependent ones in the bucket pass (record kind, stale or kept). Running window
+//! totals would make a payment touch only the buckets that change, at the cost of bytes the
+//! 256-byte budget does not have yet.
 //! [`split`](FeatureStore::split) divides the state between two threads by account. The
 //! `windows` criterion bench measures `observe` with and without prefetching on a
 //! synthetic stream.
@@ -123,6 +130,8 @@ use sluice_core::admission::AccountBook;
 use sluice_core::time::MICROS_PER_MINUTE;
 use sluice_core::{Party, Timestamp, Transaction};
 use std::hash::BuildHasher;
+
+const _: () = assert!(std::mem::size_of::<Account>() == 32);
 
 /// `newest` of an account that has seen nothing.
 const NOTHING_SEEN: i64 = i64::MIN;
@@ -302,8 +311,11 @@ pub struct Observed {
     pub night: bool,
 }
 
-/// One account's state: 32 bytes plus its words. See the module doc.
+/// One account's state: 32 bytes plus its words. See the module doc. Aligned to its size
+/// so that no header straddles two cache lines (the list of headers is one large
+/// allocation, which the allocator would otherwise place 16 bytes past a line).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[repr(align(32))]
 struct Account {
     /// Records from the front (`rec_len` units), counterparty entries (two units each) from
     /// the back.
@@ -400,6 +412,7 @@ impl Account {
 }
 
 /// The public view of summed bucket contents.
+#[inline]
 fn flow(f: &Fields) -> Flow {
     Flow {
         count: f.get(0),
@@ -412,16 +425,19 @@ fn flow(f: &Fields) -> Flow {
 }
 
 /// The window features of a scan.
+#[inline]
 fn features(scan: &Scan) -> PartyFeatures {
-    let [i, o, p] = [Stream::In, Stream::Out, Stream::Pass].map(|s| scan.windows(s as usize));
-    let pass = |f: &Fields| f.sum();
+    // Stream by stream, straight into the fields (no array of all nine windows to copy).
+    let [i1, i24, i7] = scan.windows(Stream::In as usize);
+    let [o1, o24, o7] = scan.windows(Stream::Out as usize);
+    let [p1, p24, p7] = scan.windows(Stream::Pass as usize);
     PartyFeatures {
-        h1: [flow(&i[0]), flow(&o[0])],
-        h24: [flow(&i[1]), flow(&o[1])],
-        d7: [flow(&i[2]), flow(&o[2])],
-        pass_through_h1_minor: pass(&p[0]),
-        pass_through_h24_minor: pass(&p[1]),
-        pass_through_d7_minor: pass(&p[2]),
+        h1: [flow(&i1), flow(&o1)],
+        h24: [flow(&i24), flow(&o24)],
+        d7: [flow(&i7), flow(&o7)],
+        pass_through_h1_minor: p1.sum(),
+        pass_through_h24_minor: p24.sum(),
+        pass_through_d7_minor: p7.sum(),
         ..PartyFeatures::default()
     }
 }
@@ -470,12 +486,16 @@ impl Devices {
         }
     }
 
-    /// One word of the slot `key` hashes to (see [`FeatureStore::prefetch`]).
-    fn touch(&self, device: u64) -> i64 {
+    /// Starts loading the slot `key` hashes to (see [`FeatureStore::prefetch_early`]).
+    fn prefetch(&self, device: u64) {
         let key = device.max(1);
         let n = self.slots.len();
         let i = ((u128::from(key) * n as u128) >> 64) as usize;
-        self.slots.get(i).map_or(0, |s| i64::from(s[2]))
+        if let Some(s) = self.slots.get(i) {
+            // 12 bytes may straddle two lines.
+            prefetch_line(&s[0]);
+            prefetch_line(&s[2]);
+        }
     }
 
     /// The slot holding `key` or the empty one where it goes.
@@ -510,6 +530,17 @@ impl Devices {
     }
 }
 
+/// Starts loading the cache line holding `x` into every cache level, without waiting for
+/// it. Safe Rust has no prefetch instruction; `safe_arch` wraps x86_64's (SSE, part of the
+/// baseline). Elsewhere nothing is loaded ahead.
+#[inline(always)]
+pub(crate) fn prefetch_line<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    safe_arch::prefetch_t0(x);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
 /// Allocation of a hashbrown table of `capacity` entries of `entry` bytes.
 fn table_bytes(capacity: usize, entry: usize) -> usize {
     if capacity == 0 {
@@ -542,7 +573,7 @@ pub struct FeatureStore {
     large: Vec<LargeSet>,
     devices: Devices,
     moved: Vec<(u16, Rec)>,
-    found: Vec<(usize, usize)>,
+    found: Vec<(usize, Found)>,
     /// Which accounts this store holds: those whose index `i` has `i & shard_mask == shard`,
     /// at `i >> shard_bits` (see [`FeatureStore::split`]).
     shard: u32,
@@ -707,27 +738,45 @@ impl FeatureStore {
     /// Starts loading the state `p` will touch, changing nothing: call it with the payment
     /// one ahead of the one about to be observed, and [`prefetch_early`](Self::prefetch_early)
     /// with the one two ahead, so that a payment's cache misses (account headers, then their
-    /// storage) overlap with the work on the ones before it. Safe Rust has no prefetch
-    /// instruction, so these read one word of every cache line concerned: the CPU runs on
-    /// past the reads, whose values nothing waits for.
+    /// storage) overlap with the work on the ones before it. It issues prefetch instructions
+    /// for every cache line of the sides' storage, which nothing waits for; it reads the
+    /// account headers, which `prefetch_early` should have brought in.
     pub fn prefetch(&self, p: &Payment) {
-        let touch = |idx: Option<u32>| {
-            idx.and_then(|i| self.get(i)).map_or(0, |a| {
-                // One unit of every cache line of the records and the counterparties.
-                let line = 64 / std::mem::size_of::<Unit>();
-                let lines = a.words.iter().step_by(line).chain(a.words.last());
-                lines.fold(a.newest_minute, |x, &u| x ^ i64::from(u))
-            })
-        };
-        std::hint::black_box(touch(p.payer.account) ^ touch(p.payee.account));
+        for a in [p.payer.account, p.payee.account].into_iter().flatten().filter_map(|i| self.get(i)) {
+            // One unit of every cache line: the records at the front, the counterparties at
+            // the back (the last unit covers the line a stride may skip at the end). The
+            // first four strides unconditionally (clamped to the last unit: a loop whose
+            // length varies by account mispredicts its exit), which covers most accounts.
+            // Not a large set's table: finding it takes reading the storage, a miss to wait
+            // for.
+            const LINE: usize = 64 / std::mem::size_of::<Unit>();
+            let w = &a.words;
+            if let Some(last) = w.len().checked_sub(1) {
+                for k in 0..4 {
+                    if let Some(u) = w.get((k * LINE).min(last)) {
+                        prefetch_line(u);
+                    }
+                }
+                if let Some(u) = w.get(last) {
+                    prefetch_line(u);
+                }
+                for u in w.iter().skip(4 * LINE).step_by(LINE) {
+                    prefetch_line(u);
+                }
+            }
+        }
     }
 
     /// The first stage of [`prefetch`](Self::prefetch): the sides' account headers and the
     /// device's slot.
     pub fn prefetch_early(&self, p: &Payment) {
-        let touch = |idx: Option<u32>| idx.and_then(|i| self.get(i)).map_or(0, |a| a.newest_minute);
-        let device = p.device.map_or(0, |d| self.devices.touch(d));
-        std::hint::black_box(touch(p.payer.account) ^ touch(p.payee.account) ^ device);
+        for a in [p.payer.account, p.payee.account].into_iter().flatten().filter_map(|i| self.get(i)) {
+            // One line: headers are aligned to their 32 bytes.
+            prefetch_line(a);
+        }
+        if let Some(d) = p.device {
+            self.devices.prefetch(d);
+        }
     }
 
     /// The features of `account` at `now` (minute buckets as [`observe`](Self::observe)
@@ -970,61 +1019,84 @@ const NO_KEY: u16 = u16::MAX;
 /// Adds `rec` to the record of `key` at `found` (or a new one); returns by how many words
 /// an existing record grew.
 fn add_record(a: &mut Account, key: u16, found: Option<Found>, rec: &Rec) -> usize {
-    let extra = a.records().extra_words(found, rec);
-    a.reserve(extra);
+    // Decoded and merged once, for the room it needs and for writing it.
+    let m = a.records().merged(found, rec);
+    a.reserve(m.1);
     let before = a.rec_len;
     let mut recs = a.records();
-    recs.add(key, found, rec);
+    recs.put(key, found, m);
     let len = recs.len;
     a.rec_len = len as u16;
     if found.is_some() { usize::from(a.rec_len - before) } else { 0 }
 }
 
 /// Adds every `(key, record)` of `batch` to the account's records: equal keys merged, one
-/// pass to find the existing records, one reservation, then the additions from the last
-/// record back (so a record that widens shifts none still to be changed) and the appends.
-fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usize, usize)>) {
-    batch.sort_unstable_by_key(|&(k, _)| k);
-    batch.dedup_by(|later, kept| {
-        let same = later.0 == kept.0;
-        if same {
-            kept.1.merge(&later.1);
+/// pass to find the existing records (each then merged into its batch entry), one
+/// reservation, then the additions from the last record back (so a record that widens
+/// shifts none still to be changed) and the appends.
+fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usize, Found)>) {
+    // Merge equal keys. A batch is a few entries: a linear search mispredicts less than
+    // sorting; merging saturates, so the order is free (and records are not sorted).
+    let mut i = 1;
+    while let Some(&(key, r)) = batch.get(i) {
+        if let Some(kept) = batch.get_mut(..i).and_then(|b| b.iter_mut().find(|(k, _)| *k == key)) {
+            kept.1.merge(&r);
+            batch.swap_remove(i);
+        } else {
+            i += 1;
         }
-        same
-    });
-    // `found`: (position in `batch`, first word of its record), for the keys that exist.
+    }
+    // `found`: (position in `batch`, its record), for the keys that exist.
     found.clear();
+    // Keys are 10 bits: a bit set of the batch's keys answers "is this record's key in the
+    // batch?" with a branch that is nearly always "no".
+    let mut in_batch = [0u64; 16];
+    for &(k, _) in batch.iter() {
+        if let Some(w) = in_batch.get_mut(usize::from(k >> 6)) {
+            *w |= 1 << (k & 63);
+        }
+    }
     let recs = a.records();
     let mut at = 0;
     while let Some(&first) = recs.words.get(at).filter(|_| at < recs.len) {
         let (key, n) = ledger::key_and_units(first);
-        if let Ok(i) = batch.binary_search_by_key(&key, |&(k, _)| k) {
-            found.push((i, at));
+        if in_batch.get(usize::from(key >> 6)).is_some_and(|w| w >> (key & 63) & 1 != 0)
+            && let Some(i) = batch.iter().position(|&(k, _)| k == key)
+        {
+            found.push((i, Found { at, words: n }));
         }
         at += n;
     }
-    let locate = |i: usize| found.iter().find(|&&(j, _)| j == i).map(|&(_, at)| at);
-    let records = a.records();
-    let extra: usize = (0..batch.len())
-        .map(|i| {
-            let f = locate(i).and_then(|at| records.found_at(at));
-            batch.get(i).map_or(0, |(_, r)| records.extra_words(f, r))
-        })
-        .sum();
+    let mut extra = 0;
+    for &(i, f) in found.iter() {
+        if let Some((_, r)) = batch.get_mut(i) {
+            let (merged, grow, _) = recs.merged(Some(f), r);
+            *r = merged;
+            extra += grow;
+        }
+    }
+    let is_found = |found: &[(usize, Found)], i: usize| found.iter().any(|&(j, _)| j == i);
+    extra += batch
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| !is_found(found, i))
+        .map(|(_, (_, r))| r.units())
+        .sum::<usize>();
     a.reserve(extra);
-    found.sort_unstable_by_key(|&(_, at)| std::cmp::Reverse(at));
-    for &(i, at) in found.iter() {
-        if let Some((key, r)) = batch.get(i) {
+    found.sort_unstable_by_key(|&(_, f)| std::cmp::Reverse(f.at));
+    for &(i, f) in found.iter() {
+        if let Some(&(key, r)) = batch.get(i) {
+            let n = r.units();
             let mut recs = a.records();
-            let f = recs.found_at(at);
-            recs.add(*key, f, r);
+            recs.put(key, Some(f), (r, n.saturating_sub(f.words), n));
             a.rec_len = recs.len as u16;
         }
     }
-    for (i, (key, r)) in batch.iter().enumerate() {
-        if !found.iter().any(|&(j, _)| j == i) {
+    for (i, &(key, r)) in batch.iter().enumerate() {
+        if !is_found(found, i) {
+            let n = r.units();
             let mut recs = a.records();
-            recs.add(*key, None, r);
+            recs.put(key, None, (r, n, n));
             a.rec_len = recs.len as u16;
         }
     }

@@ -169,20 +169,14 @@ impl Small<'_> {
         reader: &CodeReader,
         win: &DistinctWindows,
     ) -> (Seen, bool) {
-        // One pass: count every entry as it is and find `fp` (entry `i`'s fingerprint is its
-        // high unit, at `len - 2 - 2i`); then recount the one entry the payment moves.
+        // Count every entry as it is and find `fp` (entry `i`'s fingerprint is its high
+        // unit, at `len - 2 - 2i`); then recount the one entry the payment moves. Two
+        // simple loops rather than one: the count needs only the codes.
         let region = self.words.len().saturating_sub(2 * self.n);
+        let entries = self.words.get(region..).unwrap_or_default();
         let counter = DistinctCounter::new(reader, win);
-        let mut distinct = [[0u32; 2]; 2];
-        let mut found = None;
-        for (k, e) in self.words.get(region..).unwrap_or_default().chunks_exact(2).enumerate() {
-            if let &[hi, lo] = e {
-                counter.add(u32::from(hi) << 16 | u32::from(lo), &mut distinct, 1);
-                if hi == fp {
-                    found = Some(self.n - 1 - k);
-                }
-            }
-        }
+        let mut distinct = counter.count(entries);
+        let found = entries.chunks_exact(2).rposition(|e| e.first() == Some(&fp)).map(|k| self.n - 1 - k);
         if let (Some(i), Some(h)) = (found, pay_hour) {
             let e = self.get(i);
             if reader.hour(code_of(e, dir)).is_none_or(|o| o < h) {
@@ -233,14 +227,7 @@ fn forget(mut e: u32, old: &CodeReader, new_hour: i64) -> u32 {
 /// Distinct counterparties at `win` among the inline entries in `words` (two units each,
 /// high first): `[h24, d7]`, each `[in, out]`.
 pub(crate) fn distinct(words: &[u16], reader: &CodeReader, win: &DistinctWindows) -> [[u32; 2]; 2] {
-    let counter = DistinctCounter::new(reader, win);
-    let mut c = [[0u32; 2]; 2];
-    for e in words.chunks_exact(2) {
-        if let &[hi, lo] = e {
-            counter.add(u32::from(hi) << 16 | u32::from(lo), &mut c, 1);
-        }
-    }
-    c
+    DistinctCounter::new(reader, win).count(words)
 }
 
 /// Counts entries into distinct counts at one `win`, branch-free: each code becomes an age
@@ -271,19 +258,50 @@ impl DistinctCounter {
     /// Adds `by` (1, or `u32::MAX` to take one away) for each window entry `e` is in.
     #[inline(always)]
     fn add(&self, e: u32, c: &mut [[u32; 2]; 2], by: u32) {
+        let [h24, d7] = self.windows(e as u16);
         let [c24, c7] = c;
-        for (dir, shift) in [(0usize, 8u32), (1, 0)] {
-            let code = ((e >> shift) & 0xff) as i32;
+        for (dir, (a, b)) in c24.iter_mut().zip(c7.iter_mut()).enumerate() {
+            let at = 16 * (1 - dir);
+            let (x, y) = (h24 >> at & 1, d7 >> at & 1);
+            *a = a.wrapping_add(x.wrapping_mul(by));
+            *b = b.wrapping_add(y.wrapping_mul(by));
+        }
+    }
+
+    /// For the codes unit `codes` of an entry (in code high, out code low): whether each
+    /// direction's hour is in `h24` and in `d7`, as bit 16 (in) and bit 0 (out) of each.
+    #[inline(always)]
+    fn windows(&self, codes: u16) -> [u32; 2] {
+        let (mut h24, mut d7) = (0, 0);
+        for (dir, shift) in [(0u32, 8u32), (1, 0)] {
+            let code = i32::from((codes >> shift) as u8);
             let mut age = self.rc + 1 - code;
             age += (age >> 31) & CODE_MOD as i32;
             let valid = u32::from(code != 0);
-            let h24 = valid & u32::from(age >= self.lo24 && age <= self.hi24);
-            let d7 = valid & u32::from(age >= self.lo7 && age <= self.hi7);
-            if let (Some(a), Some(b)) = (c24.get_mut(dir), c7.get_mut(dir)) {
-                *a = a.wrapping_add(h24.wrapping_mul(by));
-                *b = b.wrapping_add(d7.wrapping_mul(by));
+            // `lo <= age <= hi` as one unsigned comparison (`hi >= lo` always).
+            let in24 = valid
+                & u32::from(age.wrapping_sub(self.lo24) as u32 <= self.hi24.wrapping_sub(self.lo24) as u32);
+            let in7 = valid
+                & u32::from(age.wrapping_sub(self.lo7) as u32 <= self.hi7.wrapping_sub(self.lo7) as u32);
+            let at = 16 * (1 - dir);
+            h24 |= in24 << at;
+            d7 |= in7 << at;
+        }
+        [h24, d7]
+    }
+
+    /// Distinct counts of the entries in `words` (two units each, high first): the
+    /// in and out flags of each entry land in separate halves of one sum per window.
+    fn count(&self, words: &[u16]) -> [[u32; 2]; 2] {
+        let (mut h24, mut d7) = (0u32, 0u32);
+        for e in words.chunks_exact(2) {
+            if let &[_, codes] = e {
+                let [a, b] = self.windows(codes);
+                h24 += a;
+                d7 += b;
             }
         }
+        [[h24 >> 16, h24 & 0xffff], [d7 >> 16, d7 & 0xffff]]
     }
 }
 

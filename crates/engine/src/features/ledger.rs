@@ -66,11 +66,6 @@ const NARROW: Packing = Packing { counter: 5, sum: 27 };
 const _: () = assert!(SMALL.counter == 3 && SMALL.sum == 21 && NARROW.counter == 5 && NARROW.sum == 27);
 
 impl Packing {
-    fn fits(self, r: &Rec) -> bool {
-        let max = (1u32 << self.counter) - 1;
-        r.count.max(r.round).max(r.pegged).max(r.night).max(r.new) <= max && r.sum < 1u64 << self.sum
-    }
-
     /// Tag, key, five counters, sum, from the low bits up.
     fn pack(self, tag: u64, key: u16, r: &Rec) -> u64 {
         let mut v = tag | (u64::from(key) & KEY_MASK) << 2;
@@ -132,10 +127,13 @@ impl Rec {
     }
 
     /// Units this record takes.
+    #[inline]
     pub fn units(&self) -> usize {
-        if SMALL.fits(self) {
+        // The largest counter decides with the sum: one comparison per kind.
+        let c = self.count | self.round | self.pegged | self.night | self.new;
+        if c <= 7 && self.sum < 1 << SMALL.sum {
             SMALL_UNITS
-        } else if NARROW.fits(self) {
+        } else if c <= 31 && self.sum < 1 << NARROW.sum {
             NARROW_UNITS
         } else {
             WIDE_UNITS
@@ -143,38 +141,47 @@ impl Rec {
     }
 
     /// Writes the record at the start of `out` (which has room for [`Rec::units`]).
+    #[cfg(test)]
     fn encode(&self, key: u16, out: &mut [Unit]) {
-        let (v, n) = if SMALL.fits(self) {
-            (SMALL.pack(TAG_SMALL, key, self), SMALL_UNITS)
-        } else if NARROW.fits(self) {
-            (NARROW.pack(TAG_NARROW, key, self), NARROW_UNITS)
-        } else {
-            let head = TAG_WIDE | (u64::from(key) & KEY_MASK) << 2;
-            let tail = [
-                u64::from(self.count),
-                self.sum,
-                u64::from(self.round),
-                u64::from(self.pegged),
-                u64::from(self.night),
-                u64::from(self.new),
-            ];
-            let widths = [2usize, 4, 2, 2, 2, 2];
-            if let Some(o) = out.first_mut() {
-                *o = head as Unit;
-            }
-            let mut at = 1;
-            for (x, w) in tail.into_iter().zip(widths) {
-                for k in 0..w {
-                    if let Some(o) = out.get_mut(at + k) {
-                        *o = (x >> (16 * k)) as Unit;
-                    }
+        self.encode_as(self.units(), key, out);
+    }
+
+    /// [`Rec::encode`] with its [`Rec::units`] `n` known.
+    #[inline]
+    fn encode_as(&self, n: usize, key: u16, out: &mut [Unit]) {
+        let v = match n {
+            SMALL_UNITS => SMALL.pack(TAG_SMALL, key, self),
+            NARROW_UNITS => NARROW.pack(TAG_NARROW, key, self),
+            _ => {
+                let head = TAG_WIDE | (u64::from(key) & KEY_MASK) << 2;
+                let tail = [
+                    u64::from(self.count),
+                    self.sum,
+                    u64::from(self.round),
+                    u64::from(self.pegged),
+                    u64::from(self.night),
+                    u64::from(self.new),
+                ];
+                let widths = [2usize, 4, 2, 2, 2, 2];
+                if let Some(o) = out.first_mut() {
+                    *o = head as Unit;
                 }
-                at += w;
+                let mut at = 1;
+                for (x, w) in tail.into_iter().zip(widths) {
+                    for k in 0..w {
+                        if let Some(o) = out.get_mut(at + k) {
+                            *o = (x >> (16 * k)) as Unit;
+                        }
+                    }
+                    at += w;
+                }
+                return;
             }
-            return;
         };
-        for (k, o) in out.iter_mut().take(n).enumerate() {
-            *o = (v >> (16 * k)) as Unit;
+        if let Some(o) = out.get_mut(..n) {
+            for (k, o) in o.iter_mut().enumerate() {
+                *o = (v >> (16 * k)) as Unit;
+            }
         }
     }
 }
@@ -215,6 +222,73 @@ pub(crate) fn decode(units: &[Unit]) -> Option<(u16, Rec, usize)> {
             };
             Some((key, r, WIDE_UNITS))
         }
+    }
+}
+
+/// A record as the bucket pass reads it: small and narrow ones as their packed number
+/// (counters taken out one at a time where they are added, not all held at once).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Raw {
+    Small(u64),
+    Narrow(u64),
+    Wide(Rec),
+}
+
+impl Raw {
+    #[inline(always)]
+    fn rec(&self) -> Rec {
+        match *self {
+            Raw::Small(v) => unpack::<3, 21>(v).1,
+            Raw::Narrow(v) => unpack::<5, 27>(v).1,
+            Raw::Wide(r) => r,
+        }
+    }
+
+    #[inline(always)]
+    fn sum(&self) -> u64 {
+        match *self {
+            Raw::Small(v) => v >> (12 + 5 * 3) & ((1 << 21) - 1),
+            Raw::Narrow(v) => v >> (12 + 5 * 5) & ((1 << 27) - 1),
+            Raw::Wide(r) => r.sum,
+        }
+    }
+
+    #[inline(always)]
+    fn add_to(&self, f: &mut Fields) {
+        /// Adds the counters and sum of a packed record with `C`-bit counters and an
+        /// `S`-bit sum.
+        #[inline(always)]
+        fn packed<const C: u32, const S: u32>(f: &mut Fields, v: u64) {
+            let mask = (1u64 << C) - 1;
+            for (k, c) in f.c.iter_mut().enumerate() {
+                *c += (v >> (12 + k as u32 * C)) & mask;
+            }
+            f.sum = f.sum.saturating_add((v >> (12 + 5 * C)) & ((1u64 << S) - 1));
+        }
+        match *self {
+            Raw::Small(v) => packed::<3, 21>(f, v),
+            Raw::Narrow(v) => packed::<5, 27>(f, v),
+            Raw::Wide(r) => f.add(&r),
+        }
+    }
+}
+
+/// [`decode`] for the bucket pass: key, [`Raw`] contents, length in units.
+#[inline(always)]
+fn decode_raw(units: &[Unit]) -> Option<(u16, Raw, usize)> {
+    let &first = units.first()?;
+    match u64::from(first) & 3 {
+        TAG_SMALL => {
+            let &[a, b, c] = units.get(..SMALL_UNITS)? else { return None };
+            let v = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32;
+            Some((((v >> 2) & KEY_MASK) as u16, Raw::Small(v), SMALL_UNITS))
+        }
+        TAG_NARROW => {
+            let &[a, b, c, d] = units.get(..NARROW_UNITS)? else { return None };
+            let v = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32 | u64::from(d) << 48;
+            Some((((v >> 2) & KEY_MASK) as u16, Raw::Narrow(v), NARROW_UNITS))
+        }
+        _ => decode(units).map(|(k, r, n)| (k, Raw::Wide(r), n)),
     }
 }
 
@@ -261,20 +335,6 @@ impl Reference {
     }
 }
 
-/// The tier and absolute start minute of a key, read against the account's newest minute.
-#[inline(always)]
-pub(crate) fn start_of(key: u16, r: &Reference) -> (Tier, i64) {
-    let slot = i64::from(key & 0xff);
-    // `now - (now - slot) mod n`, for `n` a power of two.
-    let back = |now: i64, v: i64, n: i64| now - ((now - v) & (n - 1));
-    if slot < i64::from(HOUR_BASE) {
-        (Tier::Minute, back(r.minute, slot, MINUTE_SLOTS))
-    } else if slot < i64::from(DAY_BASE) {
-        (Tier::Hour, back(r.hour, slot - i64::from(HOUR_BASE), HOUR_SLOTS) * MINUTES_PER_HOUR)
-    } else {
-        (Tier::Day, back(r.day, slot - i64::from(DAY_BASE), DAY_SLOTS) * MINUTES_PER_DAY)
-    }
-}
 const _: () =
     assert!(MINUTE_SLOTS.count_ones() == 1 && HOUR_SLOTS.count_ones() == 1 && DAY_SLOTS.count_ones() == 1);
 
@@ -343,33 +403,55 @@ impl Spans {
 }
 
 /// Sums of bucket contents: `c` is payments, round, pegged, night, new counterparty. Wide
-/// enough that no sum of a list's records overflows; saturated when read.
+/// enough that no sum of a list's records overflows a counter; the sum saturates (as the
+/// `u64` it is read as would).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Fields {
     pub c: [u64; 5],
-    pub sum: u128,
+    pub sum: u64,
 }
 
 impl Fields {
     /// A counter, saturated to `u32`.
+    #[inline]
     pub fn get(&self, k: usize) -> u32 {
-        self.c.get(k).map_or(0, |&x| u32::try_from(x).unwrap_or(u32::MAX))
+        self.c.get(k).map_or(0, |&x| x.min(u64::from(u32::MAX)) as u32)
     }
 
-    /// The sum, saturated to `u64`.
+    /// The sum.
+    #[inline]
     pub fn sum(&self) -> u64 {
-        u64::try_from(self.sum).unwrap_or(u64::MAX)
+        self.sum
+    }
+
+    #[inline(always)]
+    fn add(&mut self, r: &Rec) {
+        self.c[0] += u64::from(r.count);
+        self.c[1] += u64::from(r.round);
+        self.c[2] += u64::from(r.pegged);
+        self.c[3] += u64::from(r.night);
+        self.c[4] += u64::from(r.new);
+        self.sum = self.sum.saturating_add(r.sum);
+    }
+
+    #[inline(always)]
+    fn merged(mut self, o: &Fields) -> Fields {
+        for (a, b) in self.c.iter_mut().zip(&o.c) {
+            *a += b;
+        }
+        self.sum = self.sum.saturating_add(o.sum);
+        self
     }
 }
 
 /// What one pass over an account's records found.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Scan {
-    /// `[stream][window]` (`h1`, `h24`, `d7`): the records a window holds — those of a tier
-    /// no coarser than the window's whose bucket is inside it. Summed straight into the
-    /// window (no totals per tier to correct afterwards): one masked addition per window,
-    /// no branch on the record's tier.
-    win: [[Fields; 3]; 3],
+    /// `[4 * stream + w]`: the records whose *narrowest* window is `w` (`h1`, `h24`, `d7`; 3:
+    /// none). A window holds the records of a tier no coarser than its own whose bucket is
+    /// inside it; the windows nest, so a record inside one is inside every wider one, and
+    /// window `w` is bins `0..=w`. One addition per record instead of one per window.
+    bins: [Fields; 12],
     /// Money in and out over the pass-through span.
     span: [u128; 2],
     /// Some record is below the new horizon.
@@ -378,29 +460,18 @@ pub(crate) struct Scan {
     pub found: [Option<Found>; 2],
 }
 
-impl Fields {
-    /// Adds `r` when `yes`, without a branch.
-    #[inline(always)]
-    fn add_if(&mut self, r: &Rec, yes: bool) {
-        let m = u64::from(yes).wrapping_neg();
-        self.c[0] += u64::from(r.count) & m;
-        self.c[1] += u64::from(r.round) & m;
-        self.c[2] += u64::from(r.pegged) & m;
-        self.c[3] += u64::from(r.night) & m;
-        self.c[4] += u64::from(r.new) & m;
-        self.sum += u128::from(r.sum & m);
-    }
-}
-
 impl Scan {
     /// Adds a record of `stream`, `tier`, starting at `start`.
     #[inline(always)]
     pub fn add(&mut self, spans: &Spans, stream: usize, tier: Tier, start: i64, r: &Rec) {
         let t = tier as usize;
-        if let Some(w) = self.win.get_mut(stream) {
-            for (k, (f, &(lo, hi))) in w.iter_mut().zip(&spans.windows).enumerate() {
-                f.add_if(r, k >= t && lo <= start && start <= hi);
-            }
+        // Windows `t..` holding the bucket: an upper set of them, as they nest.
+        let mut inside = 0;
+        for (k, &(lo, hi)) in spans.windows.iter().enumerate() {
+            inside += usize::from(k >= t && lo <= start && start <= hi);
+        }
+        if let Some(f) = self.bins.get_mut(4 * stream + 3 - inside) {
+            f.add(r);
         }
         if let Some(x) = self.span.get_mut(stream) {
             let inside = tier <= Tier::Hour && spans.pass.0 <= start && start <= spans.pass.1;
@@ -411,7 +482,11 @@ impl Scan {
     /// `[h1, h24, d7]` of `stream`.
     #[inline]
     pub fn windows(&self, stream: usize) -> [Fields; 3] {
-        self.win.get(stream).copied().unwrap_or_default()
+        let Some(&[b0, b1, b2, _]) = self.bins.get(4 * stream..4 * stream + 4) else {
+            return [Fields::default(); 3];
+        };
+        let h24 = b0.merged(&b1);
+        [b0, h24, h24.merged(&b2)]
     }
 
     /// Money in minus money out over the pass-through span, at least 0.
@@ -419,6 +494,84 @@ impl Scan {
         u64::try_from(self.span[0].saturating_sub(self.span[1])).unwrap_or(u64::MAX)
     }
 }
+
+/// Everything one pass needs to file a record from its key alone, without a branch on its
+/// tier: per tier (minute, hour, day) how a slot reads back against the reference minute,
+/// where the horizon is, and which windows and pass-through span a bucket start falls in
+/// (as `start - lo <= len` in unsigned arithmetic; windows finer than the tier get a range
+/// no start is in).
+struct Placer {
+    refs: [i64; 3],
+    masks: [i64; 3],
+    bases: [i64; 3],
+    scale: [i64; 3],
+    first: [i64; 3],
+    /// `[tier][window]`.
+    lo: [[i64; 3]; 3],
+    len: [[u64; 3]; 3],
+    pass_lo: [i64; 3],
+    pass_len: [u64; 3],
+}
+
+/// A range no bucket start is in (starts are minutes of real instants).
+const NOWHERE: (i64, u64) = (i64::MIN, 0);
+
+impl Placer {
+    fn new(reference_minute: i64, spans: &Spans, horizon: &Horizon) -> Self {
+        let r = Reference::new(reference_minute);
+        let range = |(lo, hi): (i64, i64)| (lo, hi.wrapping_sub(lo) as u64);
+        let mut lo = [[NOWHERE.0; 3]; 3];
+        let mut len = [[NOWHERE.1; 3]; 3];
+        for t in 0..3 {
+            for (k, &w) in spans.windows.iter().enumerate().skip(t) {
+                (lo[t][k], len[t][k]) = range(w);
+            }
+        }
+        let pass = range(spans.pass);
+        Placer {
+            refs: [r.minute, r.hour, r.day],
+            masks: [MINUTE_SLOTS - 1, HOUR_SLOTS - 1, DAY_SLOTS - 1],
+            bases: [0, i64::from(HOUR_BASE), i64::from(DAY_BASE)],
+            scale: [1, MINUTES_PER_HOUR, MINUTES_PER_DAY],
+            first: [
+                horizon.first_start(Tier::Minute),
+                horizon.first_start(Tier::Hour),
+                horizon.first_start(Tier::Day),
+            ],
+            lo,
+            len,
+            pass_lo: [pass.0, pass.0, NOWHERE.0],
+            pass_len: [pass.1, pass.1, NOWHERE.1],
+        }
+    }
+
+    /// Adds the record `k`, `r` to `out`; returns its tier (0..3), start, and whether it
+    /// is below the horizon. The same as [`Scan::add`] with the tier and start the key
+    /// names.
+    #[inline(always)]
+    fn file(&self, k: u16, r: &Raw, out: &mut Scan) -> (usize, i64, bool) {
+        let slot = i64::from(k & 0xff);
+        let t = usize::from(slot >= i64::from(HOUR_BASE)) + usize::from(slot >= i64::from(DAY_BASE));
+        let now = self.refs[t];
+        let start = (now - ((now - (slot - self.bases[t])) & self.masks[t])) * self.scale[t];
+        let within = |lo: i64, len: u64| start.wrapping_sub(lo) as u64 <= len;
+        let (lo, len) = (&self.lo[t], &self.len[t]);
+        let inside = usize::from(within(lo[0], len[0]))
+            + usize::from(within(lo[1], len[1]))
+            + usize::from(within(lo[2], len[2]));
+        let stream = stream_of(k);
+        if let Some(f) = out.bins.get_mut(4 * stream + 3 - inside) {
+            r.add_to(f);
+        }
+        if let Some(x) = out.span.get_mut(stream) {
+            let inside = within(self.pass_lo[t], self.pass_len[t]);
+            *x += u128::from(r.sum() & u64::from(inside).wrapping_neg());
+        }
+        (t, start, start < self.first[t])
+    }
+}
+
+const TIERS: [Tier; 3] = [Tier::Minute, Tier::Hour, Tier::Day];
 
 /// One pass over the records `units`, read against `newest_minute`: totals for `spans`,
 /// whether any record is below `horizon`, and where the records of `keys` are.
@@ -431,14 +584,11 @@ pub(crate) fn scan(
     keys: [u16; 2],
 ) -> Scan {
     let mut out = Scan::default();
-    let reference = Reference::new(newest_minute);
-    let first =
-        [horizon.first_start(Tier::Minute), horizon.first_start(Tier::Hour), horizon.first_start(Tier::Day)];
+    let placer = Placer::new(newest_minute, spans, horizon);
     let mut at = 0;
-    while let Some((k, r, n)) = units.get(at..).and_then(decode) {
-        let (tier, start) = start_of(k, &reference);
-        out.add(spans, stream_of(k), tier, start, &r);
-        out.stale |= first.get(tier as usize).is_some_and(|&f| start < f);
+    while let Some((k, r, n)) = units.get(at..).and_then(decode_raw) {
+        let (_, _, stale) = placer.file(k, &r, &mut out);
+        out.stale |= stale;
         if k == keys[0] {
             out.found[0] = Some(Found { at, words: n });
         } else if k == keys[1] {
@@ -478,26 +628,20 @@ impl Records<'_> {
         moved: &mut Vec<(u16, Rec)>,
     ) -> Scan {
         let mut out = Scan::default();
-        let reference = Reference::new(old_minute);
-        let first = [
-            horizon.first_start(Tier::Minute),
-            horizon.first_start(Tier::Hour),
-            horizon.first_start(Tier::Day),
-        ];
+        let placer = Placer::new(old_minute, spans, horizon);
         let (mut at, mut keep) = (0, 0);
-        while let Some((k, r, n)) = self.words.get(at..self.len).and_then(decode) {
-            let (tier, start) = start_of(k, &reference);
+        while let Some((k, r, n)) = self.words.get(at..self.len).and_then(decode_raw) {
+            let (t, start, stale) = placer.file(k, &r, &mut out);
             let stream = stream_of(k);
-            out.add(spans, stream, tier, start, &r);
-            if first.get(tier as usize).is_some_and(|&f| start < f) {
+            if stale {
                 out.stale = true;
                 let stream = match stream {
                     0 => Stream::In,
                     1 => Stream::Out,
                     _ => Stream::Pass,
                 };
-                if let Some((to, to_start)) = horizon.place(start, tier) {
-                    moved.push((make_key(stream, to, to_start), r));
+                if let Some((to, to_start)) = TIERS.get(t).and_then(|&tier| horizon.place(start, tier)) {
+                    moved.push((make_key(stream, to, to_start), r.rec()));
                 }
             } else {
                 if keep != at {
@@ -523,21 +667,21 @@ impl Records<'_> {
         out
     }
 
-    /// The record starting at word `at`.
-    pub fn found_at(&self, at: usize) -> Option<Found> {
-        let &first = self.words.get(at).filter(|_| at < self.len)?;
-        Some(Found { at, words: key_and_units(first).1 })
-    }
-
-    /// Words needed to add `add` to the record `found` (or as a new record).
-    pub fn extra_words(&self, found: Option<Found>, add: &Rec) -> usize {
+    /// The record `found` with `add` merged in (or `add` alone), its units, and how many
+    /// more units than `found` it takes.
+    #[inline]
+    pub fn merged(&self, found: Option<Found>, add: &Rec) -> (Rec, usize, usize) {
         match found {
             Some(f) => {
                 let mut r = self.read(f);
                 r.merge(add);
-                r.units().saturating_sub(f.words)
+                let n = r.units();
+                (r, n.saturating_sub(f.words), n)
             }
-            None => add.units(),
+            None => {
+                let n = add.units();
+                (*add, n, n)
+            }
         }
     }
 
@@ -545,14 +689,12 @@ impl Records<'_> {
         self.words.get(f.at..self.len).and_then(decode).map(|(_, r, _)| r).unwrap_or_default()
     }
 
-    /// Adds `add` to the record of `key` at `found` or appends one. The caller has made room
-    /// for [`Records::extra_words`] words after `len`.
-    pub fn add(&mut self, key: u16, found: Option<Found>, add: &Rec) {
+    /// Writes the [`merged`](Self::merged) record `m` of `key` in place of `found` (or
+    /// appends it). The caller has made room for its extra words after `len`.
+    #[inline]
+    pub fn put(&mut self, key: u16, found: Option<Found>, (r, grow, n): (Rec, usize, usize)) {
         match found {
             Some(f) => {
-                let mut r = self.read(f);
-                r.merge(add);
-                let grow = r.units().saturating_sub(f.words);
                 if grow > 0 {
                     // Narrow to wide: shift the rest of the records right.
                     if let Some(tail) = self.words.get_mut(f.at + f.words..self.len + grow) {
@@ -561,14 +703,14 @@ impl Records<'_> {
                     self.len += grow;
                 }
                 if let Some(out) = self.words.get_mut(f.at..) {
-                    r.encode(key, out);
+                    r.encode_as(n, key, out);
                 }
             }
             None => {
                 if let Some(out) = self.words.get_mut(self.len..) {
-                    add.encode(key, out);
+                    r.encode_as(n, key, out);
                 }
-                self.len += add.units();
+                self.len += n;
             }
         }
     }
