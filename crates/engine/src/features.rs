@@ -1171,6 +1171,12 @@ impl FeatureStore {
         }
     }
 
+    /// Whether this store holds account `idx` (a part of a split holds half of them).
+    #[inline]
+    pub fn holds(&self, idx: u32) -> bool {
+        self.local(idx).is_some()
+    }
+
     /// [`observe_device`](Self::observe_device) of `payer` on the device of key `device`.
     pub fn observe_device_of(&mut self, device: u64, payer: u32) -> (u32, bool) {
         self.devices.observe(device, payer)

@@ -35,7 +35,7 @@ use crate::features::amounts::AmountClass;
 use crate::features::{FeatureConfig, FeatureStore, Observed, PartyFeatures, Payment};
 use sluice_core::{AccountAction, Decision, Transaction};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{RwLock, mpsc};
+use std::sync::{RwLock, RwLockReadGuard, mpsc};
 
 /// A payment as the lanes take it: the transaction and its sides' account indexes (`None`
 /// for outside parties), as `AccountBook` assigned them.
@@ -68,9 +68,10 @@ struct Shared {
     /// Phase 1: per payment, (accounts on the device, new pair) where this lane's table
     /// holds the device.
     devices: RwLock<Vec<(u32, bool)>>,
-    /// Phase 2: per payment, the payer's and the payee's features where this lane holds
-    /// the side.
-    features: RwLock<Vec<[Option<PartyFeatures>; 2]>>,
+    /// Phase 2: the features of the sides this lane holds, in batch order (a payment's
+    /// payer before its payee), and how many of them belong to payments before lane 1's
+    /// share (where lane 1's reading starts).
+    features: RwLock<(Vec<PartyFeatures>, usize)>,
     /// Phase 3: the drafts of this lane's share.
     drafts: RwLock<Vec<Option<Draft>>>,
 }
@@ -174,6 +175,8 @@ struct Lane {
     per_rule: Vec<u64>,
     errors: Vec<u64>,
     round: usize,
+    /// Phase 2: the payments of the batch with a side this lane holds.
+    todo: Vec<usize>,
 }
 
 impl Engine {
@@ -204,6 +207,7 @@ impl Engine {
             per_rule: vec![0; rules],
             errors: vec![0; rules],
             round: 0,
+            todo: Vec::new(),
         };
         let (mut l0, l1) = (lane(0, s0), lane(1, s1));
         let in_order = self.policy.reads_restrictions();
@@ -274,6 +278,7 @@ impl Engine {
                     let devices = [0, 1].map(|k| read_if(in_order, &shared[k].devices));
                     let features = [0, 1].map(|k| read_if(in_order, &shared[k].features));
                     let mid = first_half(batch.len());
+                    let mut cursors = [0, 0];
                     for (j, item) in batch.iter().enumerate() {
                         let (tx, payer, payee) = item.parts();
                         let restricted = [payer, payee].map(|idx| {
@@ -284,7 +289,7 @@ impl Engine {
                         let draft = if in_order {
                             // Rules that read restrictions run here, on what the lanes found.
                             let found = found[half].as_ref().and_then(|f| f.get(at).copied());
-                            let obs = observed(found, &devices, &features, j);
+                            let obs = observed(found, &devices, &features, &mut cursors, [payer, payee], j);
                             let mut prepared = Prepared::default();
                             l0.preparer.prepare_rest(tx, &mut prepared);
                             let counters = RuleCounters {
@@ -344,24 +349,32 @@ fn first_half(n: usize) -> usize {
 }
 
 /// `v` read, if `cond`.
-fn read_if<T>(cond: bool, v: &RwLock<Vec<T>>) -> Option<std::sync::RwLockReadGuard<'_, Vec<T>>> {
+fn read_if<T>(cond: bool, v: &RwLock<T>) -> Option<RwLockReadGuard<'_, T>> {
     if cond { v.read().ok() } else { None }
 }
 
 /// Both lanes' published vectors of one kind, read.
-type Halves<'g, T> = [Option<std::sync::RwLockReadGuard<'g, Vec<T>>>; 2];
+type Halves<'g, T> = [Option<RwLockReadGuard<'g, Vec<T>>>; 2];
 
 /// The features store's findings on payment `j` of the batch, from both lanes.
 fn observed(
     found: Option<Found>,
     devices: &Halves<'_, (u32, bool)>,
-    features: &Halves<'_, [Option<PartyFeatures>; 2]>,
+    features: &[Option<RwLockReadGuard<'_, (Vec<PartyFeatures>, usize)>>; 2],
+    cursors: &mut [usize; 2],
+    sides: [Option<u32>; 2],
     j: usize,
 ) -> Observed {
     let (amount, night) = found.map_or((AmountClass::default(), false), |f| (f.amount, f.night));
     let dev = device_counts(found, devices, j);
-    let side = |k: usize| features.iter().find_map(|f| f.as_ref().and_then(|f| f.get(j)).and_then(|s| s[k]));
-    Observed { payer: side(0), payee: side(1), accounts_on_device: dev.0, amount, night }
+    // Each lane published its sides in batch order, payer before payee: take them in turn.
+    let [payer, payee] = sides.map(|idx| {
+        let lane = usize::from(idx? & 1 == 1);
+        let at = cursors[lane];
+        cursors[lane] += 1;
+        features[lane].as_ref().and_then(|f| f.0.get(at).copied())
+    });
+    Observed { payer, payee, accounts_on_device: dev.0, amount, night }
 }
 
 /// Payment `j`'s device counts, from the lane whose table holds its device.
@@ -428,27 +441,35 @@ impl Lane {
             found[half].as_ref().and_then(|f| f.get(i).copied())
         };
 
-        // 2. The sides this lane holds, of every payment.
+        // 2. The sides this lane holds, of the payments that have one.
         let devices = [0, 1].map(|k| shared[k].devices.read().ok());
-        if let Ok(mut features) = me.features.write() {
+        if let Ok(mut published) = me.features.write() {
+            let (features, before_mid) = &mut *published;
             features.clear();
-            for j in 0..n {
-                if let Some(next) = at(j + 2).and_then(|f| f.payment) {
+            *before_mid = 0;
+            self.todo.clear();
+            for (j, item) in batch.iter().enumerate() {
+                let (_, payer, payee) = item.parts();
+                if [payer, payee].into_iter().flatten().any(|i| self.store.holds(i)) {
+                    self.todo.push(j);
+                }
+            }
+            for (k, &j) in self.todo.iter().enumerate() {
+                if let Some(next) = self.todo.get(k + 2).and_then(|&i| at(i)).and_then(|f| f.payment) {
                     self.store.prefetch_early(&next);
                 }
-                if let Some(next) = at(j + 1).and_then(|f| f.payment) {
+                if let Some(next) = self.todo.get(k + 1).and_then(|&i| at(i)).and_then(|f| f.payment) {
                     self.store.prefetch(&next);
                 }
                 let f = at(j);
-                let Some(payment) = f.and_then(|f| f.payment) else {
-                    features.push([None, None]);
-                    continue;
-                };
+                let Some(payment) = f.and_then(|f| f.payment) else { continue };
                 let (_, new_pair) = device_counts(f, &devices, j);
                 let (amount, night) = f.map_or((AmountClass::default(), false), |f| (f.amount, f.night));
-                features.push([None, None]);
-                if let Some(out) = features.last_mut() {
-                    self.store.observe_held(&payment, amount, night, new_pair, out);
+                let mut out = [None, None];
+                self.store.observe_held(&payment, amount, night, new_pair, &mut out);
+                features.extend(out.into_iter().flatten());
+                if j < mid {
+                    *before_mid = features.len();
                 }
             }
         }
@@ -459,6 +480,10 @@ impl Lane {
         // 3. The rules of this lane's share (unless they must run in input order).
         if !in_order {
             let features = [0, 1].map(|k| shared[k].features.read().ok());
+            // Lane 0's share starts the batch; lane 1's after what both published for lane 0's.
+            let mut cursors = [0, 1].map(|k| {
+                if self.index == 0 { 0 } else { features[k].as_ref().map_or(0, |f| f.1) }
+            });
             if let Ok(mut drafts) = me.drafts.write() {
                 drafts.clear();
                 for (j, p) in mine.clone().zip(&prepared) {
@@ -468,7 +493,7 @@ impl Lane {
                     }
                     let Some(item) = batch.get(j) else { continue };
                     let (tx, payer, payee) = item.parts();
-                    let obs = observed(at(j), &devices, &features, j);
+                    let obs = observed(at(j), &devices, &features, &mut cursors, [payer, payee], j);
                     let counters = RuleCounters {
                         fired: &mut self.fired,
                         per_rule: &mut self.per_rule,
