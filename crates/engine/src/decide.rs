@@ -382,12 +382,7 @@ impl Engine {
     pub fn prefetch_prepared_early(&self, prepared: &Prepared<'_>) {
         if let Some(p) = &prepared.payment {
             self.features.prefetch_early(p);
-            let cache = &self.screen_cache;
-            let touch = |idx: Option<u32>| {
-                idx.and_then(|i| self.accounts.get(i as usize))
-                    .map(|a| (a.country, a.website.is_some(), cache.touch(idx)))
-            };
-            std::hint::black_box((touch(p.payer.account), touch(p.payee.account)));
+            prefetch_accounts(&self.accounts, &self.screen_cache, [p.payer.account, p.payee.account]);
         }
     }
 
@@ -508,11 +503,7 @@ impl RulesCx<'_> {
     /// Starts loading what the rules read of the sides' accounts (country, website, the
     /// screening cache), for a payment a little ahead.
     pub(crate) fn touch_accounts(&self, sides: [Option<u32>; 2]) {
-        let touch = |idx: Option<u32>| {
-            idx.and_then(|i| self.accounts.get(i as usize))
-                .map(|a| (a.country, a.website.is_some(), self.screen_cache.touch(idx)))
-        };
-        std::hint::black_box(sides.map(touch));
+        prefetch_accounts(self.accounts, self.screen_cache, sides);
     }
 
     /// Runs the rules on one payment (`sides`: the payer's and the payee's account indexes;
@@ -724,6 +715,17 @@ fn payment(tx: &Transaction, payer: Option<u32>, payee: Option<u32>, created: &[
         payer: side(&tx.payer, payer),
         payee: side(&tx.payee, payee),
         device: tx.device_id.as_ref().map(|d| party_key(d.as_str())),
+    }
+}
+
+/// Starts loading what the rules read of the sides' accounts: the account record (country,
+/// website, name) and its screening-cache slots and list marks.
+fn prefetch_accounts(accounts: &[Account], cache: &ScreenCache, sides: [Option<u32>; 2]) {
+    for i in sides.into_iter().flatten() {
+        if let Some(a) = accounts.get(i as usize) {
+            crate::features::prefetch_line(a);
+        }
+        cache.prefetch(i);
     }
 }
 

@@ -46,7 +46,7 @@ pub struct Args {
     threads: Vec<usize>,
     /// Payments per batch (2 threads): larger batches spread the threads' handovers over
     /// more payments; a payment waits for the rest of its batch.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 32)]
     batch: usize,
 }
 

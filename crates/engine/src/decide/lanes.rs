@@ -348,6 +348,9 @@ fn first_half(n: usize) -> usize {
     (n * 27).div_ceil(64)
 }
 
+/// Both lanes' published features, read.
+type Published<'g> = [Option<RwLockReadGuard<'g, (Vec<PartyFeatures>, usize)>>; 2];
+
 /// `v` read, if `cond`.
 fn read_if<T>(cond: bool, v: &RwLock<T>) -> Option<RwLockReadGuard<'_, T>> {
     if cond { v.read().ok() } else { None }
@@ -360,7 +363,7 @@ type Halves<'g, T> = [Option<RwLockReadGuard<'g, Vec<T>>>; 2];
 fn observed(
     found: Option<Found>,
     devices: &Halves<'_, (u32, bool)>,
-    features: &[Option<RwLockReadGuard<'_, (Vec<PartyFeatures>, usize)>>; 2],
+    features: &Published<'_>,
     cursors: &mut [usize; 2],
     sides: [Option<u32>; 2],
     j: usize,
@@ -481,9 +484,8 @@ impl Lane {
         if !in_order {
             let features = [0, 1].map(|k| shared[k].features.read().ok());
             // Lane 0's share starts the batch; lane 1's after what both published for lane 0's.
-            let mut cursors = [0, 1].map(|k| {
-                if self.index == 0 { 0 } else { features[k].as_ref().map_or(0, |f| f.1) }
-            });
+            let mut cursors =
+                [0, 1].map(|k| if self.index == 0 { 0 } else { features[k].as_ref().map_or(0, |f| f.1) });
             if let Ok(mut drafts) = me.drafts.write() {
                 drafts.clear();
                 for (j, p) in mine.clone().zip(&prepared) {

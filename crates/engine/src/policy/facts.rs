@@ -266,9 +266,14 @@ impl ScreenCache {
         }
         v & (1 << l) != 0
     }
-    /// One byte of account `idx`'s slots (see `Engine::prefetch_prepared`).
-    pub(crate) fn touch(&self, idx: Option<u32>) -> u8 {
-        idx.and_then(|i| self.state.get(i as usize * self.lists / 4)).map_or(0, |b| b.load(Ordering::Relaxed))
+    /// Starts loading account `idx`'s slots and list marks (see `Engine::prefetch_prepared`).
+    pub(crate) fn prefetch(&self, idx: u32) {
+        if let Some(b) = self.state.get(idx as usize * self.lists / 4) {
+            crate::features::prefetch_line(b);
+        }
+        if let Some(m) = self.marks.get(idx as usize) {
+            crate::features::prefetch_line(m);
+        }
     }
     fn get(&self, slot: usize) -> u8 {
         self.state.get(slot / 4).map_or(0, |b| (b.load(Ordering::Acquire) >> (2 * (slot % 4))) & 3)
