@@ -26,9 +26,12 @@
 //! scenario test and `sluice bench`'s checksum hold them to it).
 //!
 //! The barrier spins (a handover costs a cache line, not a system call): the phases of a
-//! batch of 64 payments last a few microseconds each. After 30 µs it parks the thread until
+//! batch of 32 payments last a few microseconds each. After 100 µs it parks the thread until
 //! the other lane arrives, so that a lane whose partner lost its core to another process
-//! gives its own core away instead of spinning on it.
+//! gives its own core away instead of spinning on it. (Parking sooner makes the lanes wake
+//! each other in turn: each wake-up is tens of microseconds on this VM, and the woken lane
+//! is then late at the next meeting. Never parking is as fast on idle cores and ruinous on
+//! busy ones.)
 
 use super::{Draft, Engine, EngineError, Prepared, RuleCounters, RulesCx, finalize};
 use crate::features::amounts::AmountClass;
@@ -137,7 +140,7 @@ impl Barrier {
                 continue;
             }
             let waited = since.get_or_insert_with(std::time::Instant::now).elapsed();
-            if waited > std::time::Duration::from_micros(30) {
+            if waited > std::time::Duration::from_micros(100) {
                 self.sleeping[me].store(true, Ordering::SeqCst);
                 if self.arrived.load(Ordering::SeqCst) < target && !self.stop.load(Ordering::SeqCst) {
                     // The timeout only bounds a wake-up lost to a bug; none is expected.
