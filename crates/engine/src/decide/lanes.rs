@@ -229,8 +229,8 @@ impl Engine {
         // Lane 1 gets each batch through a channel a batch ahead, so it rarely waits on it.
         let (to_lane1, from_lane0) = mpsc::sync_channel::<B>(2);
 
-        // Lane 1's state goes to its thread through a channel, so that it is still here if
-        // the thread cannot be started.
+        // Lane 1's state waits for its thread in a slot, so that it is still here if the
+        // thread cannot be started.
         let slot = std::sync::Mutex::new(Some(l1));
         let mut spawn_error = None;
         let (l0, l1) = std::thread::scope(|scope| {

@@ -380,6 +380,10 @@ impl<'a> Facts<'a> {
 
     /// The list entry matching a wallet address or host in the memo.
     pub fn memo_listed(&self, list: ListId) -> Option<&'a sluice_core::ListEntry> {
+        // Most memos name no address or host: answer before reading the accounts' countries.
+        if self.memo.refs.addresses.is_empty() && self.memo.refs.hosts.is_empty() {
+            return None;
+        }
         let country = self.jurisdiction(Role::Payee)?;
         let at = self.tx.ts;
         for (_, a) in &self.memo.refs.addresses {
