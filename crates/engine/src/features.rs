@@ -712,26 +712,10 @@ impl FeatureStore {
                 (Observed { payer: None, payee: None, accounts_on_device, amount, night }, new_pair)
             }
         };
-        let (amount, night) = (observed.amount, observed.night);
-        if new_pair
-            && let Some(payer) = p.payer.account
-            && let Some(i) = self.local(payer)
-        {
-            let a = account_slot(&mut self.accounts, i);
-            a.devices = a.devices.saturating_add(1);
-        }
-        let side = |s: &mut Self, me: &Side, other: &Side, dir: Direction| {
-            let i = me.account.and_then(|idx| s.local(idx))?;
-            let mut f = s.observe_side(i, dir, p.ts, p.amount_minor, amount, night, other.key);
-            f.age_micros = me.created_at.map(|c| p.ts.as_micros() - c.as_micros());
-            Some(f)
-        };
-        if let Some(f) = side(self, &p.payer, &p.payee, Direction::Out) {
-            observed.payer = Some(f);
-        }
-        if let Some(f) = side(self, &p.payee, &p.payer, Direction::In) {
-            observed.payee = Some(f);
-        }
+        // The sides held elsewhere keep what `before` found of them.
+        let mut held = [observed.payer.take(), observed.payee.take()];
+        self.observe_held(p, observed.amount, observed.night, new_pair, &mut held);
+        [observed.payer, observed.payee] = held;
         Partial { observed, new_pair }
     }
 
@@ -1142,10 +1126,10 @@ impl FeatureStore {
         }
     }
 
-    /// The sides of `p` this store holds, recorded and with their features in `out`
-    /// (`[payer, payee]`, `None` for a side held elsewhere or outside): what
-    /// [`observe_part`](Self::observe_part) does with the device table's findings `before`,
-    /// given here as the amount class, night and whether (device, payer) was new.
+    /// The sides of `p` this store holds, recorded, with their features written into `out`
+    /// (`[payer, payee]`; the slots of sides held elsewhere or outside are left as they
+    /// are): the state half of [`observe_part`](Self::observe_part), given the device
+    /// table's findings as the amount class, night and whether (device, payer) was new.
     pub fn observe_held(
         &mut self,
         p: &Payment,
@@ -1154,7 +1138,6 @@ impl FeatureStore {
         new_pair: bool,
         out: &mut [Option<PartyFeatures>; 2],
     ) {
-        *out = [None, None];
         if new_pair
             && let Some(payer) = p.payer.account
             && let Some(i) = self.local(payer)
