@@ -20,8 +20,8 @@ use crate::lexicon::Lexicon;
 use crate::lists::{ListStore, scan_memo};
 use crate::policy::Policy;
 use crate::policy::facts::{
-    BestOf, ExactNames, Facts, LocalTime, MemoFacts, NameScreener, PartyFeatures, PaymentFacts, ScreenCache,
-    Side,
+    BestOf, ExactNames, Facts, LocalTime, MemoFacts, NO_FEATURES, NameScreener, PartyFeatures, PaymentFacts,
+    ScreenCache, Side,
 };
 use crate::policy::reasons::ReasonCategory;
 use foldhash::fast::FixedState;
@@ -524,8 +524,8 @@ impl RulesCx<'_> {
         let [payer, payee] = sides;
         let facts = Facts {
             tx,
-            payer: side(tx, payer, true, accounts, obs.payer, restrictions[0]),
-            payee: side(tx, payee, false, accounts, obs.payee, restrictions[1]),
+            payer: side(tx, payer, true, accounts, obs.payer.as_ref(), restrictions[0]),
+            payee: side(tx, payee, false, accounts, obs.payee.as_ref(), restrictions[1]),
             local,
             observed: PaymentFacts {
                 round: obs.amount.round,
@@ -541,11 +541,19 @@ impl RulesCx<'_> {
         // Run the rules.
         let fired = counters.fired;
         fired.clear();
-        for (i, rule) in policy.rules.iter().enumerate() {
+        // Most memos are quiet: their rules skip the memo rules (false there) and read no
+        // memo facts.
+        let quiet = memo.is_quiet();
+        let run: &mut dyn Iterator<Item = usize> =
+            if quiet { &mut policy.memo_quiet_rules.iter().copied() } else { &mut (0..policy.rules.len()) };
+        for i in run {
+            let Some(rule) = policy.rules.get(i) else { continue };
             if !rule.in_effect(tx.ts) {
                 continue;
             }
-            match rule.condition.eval(&facts) {
+            let value =
+                if quiet { rule.condition.eval_memo_quiet(&facts) } else { rule.condition.eval(&facts) };
+            match value {
                 Ok(true) => fired.push(i),
                 Ok(false) => {}
                 Err(_) => {
@@ -680,7 +688,7 @@ fn side<'a>(
     idx: Option<u32>,
     payer: bool,
     accounts: &'a [Account],
-    features: Option<PartyFeatures>,
+    features: Option<&'a PartyFeatures>,
     restriction: AccountAction,
 ) -> Side<'a> {
     let party = if payer { &tx.payer } else { &tx.payee };
@@ -689,7 +697,7 @@ fn side<'a>(
             id: party.as_str(),
             idx: None,
             account: None,
-            features: PartyFeatures::default(),
+            features: &NO_FEATURES,
             restriction: AccountAction::None,
         };
     };
@@ -697,7 +705,7 @@ fn side<'a>(
         id: party.as_str(),
         idx: Some(i),
         account: accounts.get(i as usize),
-        features: features.unwrap_or_default(),
+        features: features.unwrap_or(&NO_FEATURES),
         restriction,
     }
 }

@@ -686,7 +686,7 @@ fn with_facts<R>(w: &World, f: impl FnOnce(&Facts<'_>) -> R) -> R {
         id: if i == 0 { w.tx.payer.as_str() } else { w.tx.payee.as_str() },
         idx: w.accounts[i].as_ref().map(|_| i as u32),
         account: w.accounts[i].as_ref(),
-        features: w.features[i],
+        features: &w.features[i],
         restriction: w.restrictions[i],
     });
     let facts = Facts {
@@ -739,6 +739,7 @@ fn run_case(seed: u64) -> Result<(), String> {
             compiled.insert(condition.clone(), c);
         }
         let got = with_facts(&w, |f| compiled[&condition].eval(f));
+        memo_quiet_agrees(&condition, &w, &lists, &mut r)?;
         let same = match (&got, &want) {
             (Ok(b), Ok(Value::Bool(v))) => b == v,
             (Err(_), Err(_)) => true,
@@ -750,6 +751,37 @@ fn run_case(seed: u64) -> Result<(), String> {
                 vars.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>()
             ));
         }
+    }
+    Ok(())
+}
+
+/// On a quiet memo (the worlds' memos have no lexicon hits, addresses or hosts), the
+/// memo-quiet compilation of `condition` mixed with memo reads gives what the full one
+/// gives, errors included; and a conjunction with a memo hit is false there outright.
+fn memo_quiet_agrees(condition: &str, w: &World, lists: &ListStore, r: &mut Rng) -> Result<(), String> {
+    let memo_reads = [
+        "memo.hits(\"any\") == 0",
+        "memo.strong(\"otc\") > 0",
+        "memo.addresses + memo.hosts > 0",
+        "memo.hits(\"coin\") >= 1",
+        "memo.strong(\"exchange\") + memo.hits(\"mining\") < 1",
+    ];
+    let m = r.pick(&memo_reads);
+    let mixed = match r.below(4) {
+        0 => format!("({condition}) && {m}"),
+        1 => format!("{m} || ({condition})"),
+        2 => format!("({m}) ? ({condition}) : !({condition})"),
+        _ => condition.to_string(),
+    };
+    let c = compile(&mixed, lists, &[]).map_err(|errs| format!("sluice does not compile `{mixed}`: {errs:?}"))?;
+    let (full, quiet) = with_facts(w, |f| (c.eval(f), c.eval_memo_quiet(f)));
+    if full != quiet {
+        return Err(format!("memo-quiet disagreement on `{mixed}`: full {full:?}, quiet {quiet:?}"));
+    }
+    let gated = format!("memo.strong(\"coin\") > 0 && ({condition})");
+    let g = compile(&gated, lists, &[]).map_err(|errs| format!("sluice does not compile `{gated}`: {errs:?}"))?;
+    if !g.false_when_memo_quiet() {
+        return Err(format!("`{gated}` is not false on a quiet memo"));
     }
     Ok(())
 }

@@ -235,6 +235,9 @@ pub struct Leaf {
 /// A compiled condition.
 pub struct Condition {
     code: Code<bool>,
+    /// The same condition for a memo without lexicon hits, addresses or hosts (most
+    /// payments'), where the memo's facts are constants: memo rules fold to `false`.
+    memo_quiet: Code<bool>,
     /// The parts whose values explain a firing, in source order.
     pub leaves: Vec<Leaf>,
     /// Lists the condition reads.
@@ -254,6 +257,21 @@ impl Condition {
     #[inline]
     pub fn eval(&self, f: &Facts<'_>) -> R<bool> {
         self.code.eval(f)
+    }
+
+    /// [`eval`](Self::eval) for a payment whose memo is quiet ([`MemoFacts::is_quiet`]):
+    /// the same value, without reading the memo's facts.
+    ///
+    /// [`MemoFacts::is_quiet`]: super::facts::MemoFacts::is_quiet
+    #[inline]
+    pub fn eval_memo_quiet(&self, f: &Facts<'_>) -> R<bool> {
+        self.memo_quiet.eval(f)
+    }
+
+    /// Whether the condition is `false` for every payment whose memo is quiet, so that
+    /// those payments need not evaluate it.
+    pub fn false_when_memo_quiet(&self) -> bool {
+        matches!(self.memo_quiet, Code::Const(false))
     }
 
     /// `text = value` for every leaf, for a reason's detail.
@@ -289,6 +307,7 @@ pub fn compile(src: &str, lists: &ListStore, optional: &[String]) -> Result<Cond
         warnings: Vec::new(),
         quiet: false,
         reads_restrictions: false,
+        memo_quiet: false,
     };
     let node = cx.node(&ast).map_err(|e| vec![e])?;
     match node {
@@ -297,8 +316,25 @@ pub fn compile(src: &str, lists: &ListStore, optional: &[String]) -> Result<Cond
                 Code::Const(b) => Some(*b),
                 Code::Dyn(_) => None,
             };
+            // The same tree again, for a quiet memo: it compiled once, so it compiles again
+            // (leaves and warnings were recorded the first time).
+            (cx.quiet, cx.memo_quiet) = (true, true);
+            let memo_quiet = match cx.node(&ast) {
+                Ok(Node::Bool(q)) => q,
+                // Not reached: the same tree has the same type.
+                Ok(_) | Err(_) => {
+                    let (start, end) = cx.span(&ast);
+                    return Err(vec![type_error(
+                        start,
+                        end,
+                        "internal: the condition compiled only once",
+                        None,
+                    )]);
+                }
+            };
             Ok(Condition {
                 code,
+                memo_quiet,
                 leaves: cx.leaves,
                 lists: cx.list_names,
                 constant,
@@ -342,6 +378,9 @@ struct Cx<'s> {
     quiet: bool,
     /// A side's `restriction` was read.
     reads_restrictions: bool,
+    /// Compiling for a memo without lexicon hits, wallet addresses or hosts: the memo's
+    /// facts are constants (0, false), so that folding removes what depends on them.
+    memo_quiet: bool,
 }
 
 fn type_error(start: usize, end: usize, message: impl Into<String>, help: Option<String>) -> ExprError {
@@ -567,6 +606,10 @@ impl Cx<'_> {
                     })))
                 }
             }
+            Node::Memo if self.memo_quiet => match field {
+                "addresses" | "hosts" => Node::Int(Code::Const(0)),
+                _ => return Err(unknown(self, Ty::Memo)),
+            },
             Node::Memo => match field {
                 "addresses" => Node::Int(Code::Dyn(Box::new(|f| Ok(f.memo.refs.addresses.len() as i64)))),
                 "hosts" => Node::Int(Code::Dyn(Box::new(|f| Ok(f.memo.refs.hosts.len() as i64)))),
@@ -819,6 +862,9 @@ impl Cx<'_> {
                         }
                     }
                 };
+                if self.memo_quiet {
+                    return Ok(Node::Int(Code::Const(0)));
+                }
                 let strong = f == "strong";
                 let read = move |fa: &Facts<'_>| -> i64 {
                     let counts = if strong { &fa.memo.strong_per_category } else { &fa.memo.per_category };
@@ -852,6 +898,9 @@ impl Cx<'_> {
                 let (Some(list), _) = self.list_arg(e, &c.args, 0)? else {
                     return Ok(Node::Bool(Code::Dyn(Box::new(|_| Ok(false)))));
                 };
+                if self.memo_quiet {
+                    return Ok(Node::Bool(Code::Const(false)));
+                }
                 self.leaf(
                     e,
                     Box::new(move |f| match f.memo_listed(list) {

@@ -104,7 +104,25 @@ fn fold(s: &str) -> String {
     out
 }
 
+use crate::features::Flow;
 pub use crate::features::PartyFeatures;
+
+const NO_FLOW: Flow = Flow { count: 0, sum_minor: 0, round: 0, pegged: 0, night: 0, new_counterparty: 0 };
+
+/// The features of a party with no state (an outside party): all zero, as `default()`.
+pub static NO_FEATURES: PartyFeatures = PartyFeatures {
+    h1: [NO_FLOW; 2],
+    h24: [NO_FLOW; 2],
+    d7: [NO_FLOW; 2],
+    distinct_h24: [0; 2],
+    distinct_d7: [0; 2],
+    pass_through_h1_minor: 0,
+    pass_through_h24_minor: 0,
+    pass_through_d7_minor: 0,
+    age_micros: None,
+    devices: 0,
+    counterparties: 0,
+};
 
 /// One side of the payment.
 #[derive(Debug, Clone, Copy)]
@@ -115,8 +133,9 @@ pub struct Side<'a> {
     pub idx: Option<u32>,
     /// The platform account, `None` for an outside party.
     pub account: Option<&'a Account>,
-    /// Behaviour features (zero for outside parties).
-    pub features: PartyFeatures,
+    /// Behaviour features (zero for outside parties: [`NO_FEATURES`]). Borrowed:
+    /// they are a few hundred bytes, and a payment's facts are built for every decision.
+    pub features: &'a PartyFeatures,
     /// The restriction in force on the account at the payment's time (`None` if free).
     pub restriction: AccountAction,
 }
@@ -175,6 +194,13 @@ pub struct MemoFacts<'a> {
 }
 
 impl MemoFacts<'_> {
+    /// No lexicon hit, wallet address or host: every memo fact a condition can read is 0 or
+    /// false ([`Condition::eval_memo_quiet`](super::expr::Condition::eval_memo_quiet)).
+    #[inline]
+    pub fn is_quiet(&self) -> bool {
+        self.hits.is_empty() && self.refs.addresses.is_empty() && self.refs.hosts.is_empty()
+    }
+
     /// Recounts `per_category` from `hits`.
     pub fn count(&mut self) {
         self.per_category = [0; 5];

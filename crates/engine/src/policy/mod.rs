@@ -200,6 +200,10 @@ pub struct Policy {
     pub lists_version: String,
     /// Thresholds of the daily sweep's account actions, when the policy sets them.
     pub sweep: Option<SweepThresholds>,
+    /// The rules that can fire on a payment whose memo is quiet (no lexicon hit, wallet
+    /// address or host: most payments), in file order; the others are memo rules, false
+    /// there ([`Condition::false_when_memo_quiet`](expr::Condition::false_when_memo_quiet)).
+    pub(crate) memo_quiet_rules: Vec<usize>,
 }
 
 /// The `[sweep]` section: score thresholds of the sweep's `review` and restriction actions
@@ -596,6 +600,12 @@ pub fn check(src: &str, lists: &ListStore) -> Checked {
             timezone_name,
             review_threshold,
             block_threshold,
+            memo_quiet_rules: rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !r.condition.false_when_memo_quiet())
+                .map(|(i, _)| i)
+                .collect(),
             rules,
             lists_version: lists.version().to_string(),
             sweep,
