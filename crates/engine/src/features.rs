@@ -1160,6 +1160,16 @@ impl FeatureStore {
         self.local(idx).is_some()
     }
 
+    /// Starts loading the header of account `idx` if this store holds it: the first stage
+    /// of [`prefetch_early`](Self::prefetch_early), for a caller that knows the accounts of
+    /// its next payments well before it observes them.
+    #[inline]
+    pub fn prefetch_header(&self, idx: u32) {
+        if let Some(a) = self.get(idx) {
+            prefetch_line(a);
+        }
+    }
+
     /// [`observe_device`](Self::observe_device) of `payer` on the device of key `device`.
     pub fn observe_device_of(&mut self, device: u64, payer: u32) -> (u32, bool) {
         self.devices.observe(device, payer)

@@ -773,13 +773,15 @@ fn memo_quiet_agrees(condition: &str, w: &World, lists: &ListStore, r: &mut Rng)
         2 => format!("({m}) ? ({condition}) : !({condition})"),
         _ => condition.to_string(),
     };
-    let c = compile(&mixed, lists, &[]).map_err(|errs| format!("sluice does not compile `{mixed}`: {errs:?}"))?;
+    let c =
+        compile(&mixed, lists, &[]).map_err(|errs| format!("sluice does not compile `{mixed}`: {errs:?}"))?;
     let (full, quiet) = with_facts(w, |f| (c.eval(f), c.eval_memo_quiet(f)));
     if full != quiet {
         return Err(format!("memo-quiet disagreement on `{mixed}`: full {full:?}, quiet {quiet:?}"));
     }
     let gated = format!("memo.strong(\"coin\") > 0 && ({condition})");
-    let g = compile(&gated, lists, &[]).map_err(|errs| format!("sluice does not compile `{gated}`: {errs:?}"))?;
+    let g =
+        compile(&gated, lists, &[]).map_err(|errs| format!("sluice does not compile `{gated}`: {errs:?}"))?;
     if !g.false_when_memo_quiet() {
         return Err(format!("`{gated}` is not false on a quiet memo"));
     }

@@ -85,6 +85,11 @@ fn run_one(engine: &mut Engine, txs: &[Tx], hist: &mut Histogram<u64>) -> (u64, 
         engine.prefetch_prepared_early(s);
     }
     for (i, (tx, payer, payee)) in txs.iter().enumerate() {
+        // Reading ahead in the input: the payment four on and its sides' creation times.
+        if let Some((ftx, p, q)) = txs.get(i + 4) {
+            sluice_engine::decide::prefetch_transaction(ftx);
+            preparer.prefetch([*p, *q]);
+        }
         if let Some((ntx, p, q)) = txs.get(i + 2) {
             let slot = &mut slots[(i + 2) % 3];
             let t0 = Instant::now();

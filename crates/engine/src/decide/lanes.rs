@@ -313,7 +313,7 @@ impl Engine {
                             drafts[half].as_mut().and_then(|d| d.get_mut(at)).and_then(Option::take)
                         };
                         let Some(draft) = draft else { continue };
-                        sink(item, finalize(restrictions, stats, cx.accounts, tx, draft, restricted));
+                        sink(item, finalize(restrictions, stats, cx, tx, draft, restricted));
                     }
                     done += 1;
                 }
@@ -413,6 +413,19 @@ impl Lane {
         // that this lane's table holds (hashing the device id of the other share's payments
         // again costs less than another meeting of the lanes).
         let mut prepared: Vec<Prepared<'_>> = Vec::with_capacity(mine.len());
+        // Everything this lane will read at random for the batch, asked for at once: the
+        // sides' creation times (this phase), state headers (phase 2), account records
+        // and screening slots (phase 3).
+        for (j, item) in batch.iter().enumerate() {
+            let (_, payer, payee) = item.parts();
+            if mine.contains(&j) {
+                self.preparer.prefetch([payer, payee]);
+                cx.touch_accounts([payer, payee]);
+            }
+            for idx in [payer, payee].into_iter().flatten() {
+                self.store.prefetch_header(idx);
+            }
+        }
         if let (Ok(mut found), Ok(mut devices)) = (me.found.write(), me.devices.write()) {
             found.clear();
             devices.clear();
@@ -460,11 +473,16 @@ impl Lane {
                     self.todo.push(j);
                 }
             }
+            // The headers were prefetched in phase 1: the storage behind them can be asked for
+            // at once, two payments ahead.
+            for &j in self.todo.iter().take(2) {
+                if let Some(p) = at(j).and_then(|f| f.payment) {
+                    self.store.prefetch(&p);
+                }
+            }
             for (k, &j) in self.todo.iter().enumerate() {
                 if let Some(next) = self.todo.get(k + 2).and_then(|&i| at(i)).and_then(|f| f.payment) {
                     self.store.prefetch_early(&next);
-                }
-                if let Some(next) = self.todo.get(k + 1).and_then(|&i| at(i)).and_then(|f| f.payment) {
                     self.store.prefetch(&next);
                 }
                 let f = at(j);
@@ -492,10 +510,6 @@ impl Lane {
             if let Ok(mut drafts) = me.drafts.write() {
                 drafts.clear();
                 for (j, p) in mine.clone().zip(&prepared) {
-                    if let Some(ahead) = batch.get(j + 2) {
-                        let (_, payer, payee) = ahead.parts();
-                        cx.touch_accounts([payer, payee]);
-                    }
                     let Some(item) = batch.get(j) else { continue };
                     let (tx, payer, payee) = item.parts();
                     let obs = observed(at(j), &devices, &features, &mut cursors, [payer, payee], j);
