@@ -252,7 +252,7 @@ pub struct Engine {
     lists: Arc<ListStore>,
     screener: Arc<dyn NameScreener>,
     accounts: Arc<[Account]>,
-    features: FeatureStore,
+    features: States,
     restrictions: FastMap<u32, Restrictions>,
     preparer: Preparer,
     hits: Vec<crate::lexicon::Hit<'static>>,
@@ -260,6 +260,66 @@ pub struct Engine {
     screen_cache: ScreenCache,
     lists_version: compact_str::CompactString,
     stats: EngineStats,
+}
+
+/// The behaviour state: whole, or split between the two lanes ([`Engine::decide_lanes`]).
+/// It stays split after the lanes are done, so that a stream decided on the lanes call after
+/// call is split once; whatever needs the whole store joins it first.
+#[allow(clippy::large_enum_variant, reason = "one per engine, and the whole store is read on every payment")]
+enum States {
+    Whole(FeatureStore),
+    Lanes(Box<[FeatureStore; 2]>),
+}
+
+impl States {
+    /// The whole store, joining the lanes' parts if they are apart.
+    fn whole(&mut self) -> &mut FeatureStore {
+        if let States::Lanes(_) = self {
+            let empty = States::Whole(FeatureStore::new(&FeatureConfig::default(), 0));
+            if let States::Lanes(parts) = std::mem::replace(self, empty) {
+                *self = States::Whole(FeatureStore::join_lanes(*parts));
+            }
+        }
+        match self {
+            States::Whole(w) => w,
+            // Not reached: made whole above.
+            States::Lanes(parts) => &mut parts[0],
+        }
+    }
+
+    /// The lanes' parts, splitting the whole store if it is whole; leaves an empty store
+    /// behind until [`put_lanes`](Self::put_lanes).
+    fn take_lanes(&mut self) -> [FeatureStore; 2] {
+        match std::mem::replace(self, States::Whole(FeatureStore::new(&FeatureConfig::default(), 0))) {
+            States::Whole(w) => w.split_lanes(),
+            States::Lanes(parts) => *parts,
+        }
+    }
+
+    fn put_lanes(&mut self, parts: [FeatureStore; 2]) {
+        *self = States::Lanes(Box::new(parts));
+    }
+
+    /// The store (or part) holding account `idx`'s state.
+    fn holding(&self, idx: u32) -> &FeatureStore {
+        match self {
+            States::Whole(w) => w,
+            States::Lanes(parts) => {
+                if parts[1].holds(idx) {
+                    &parts[1]
+                } else {
+                    &parts[0]
+                }
+            }
+        }
+    }
+
+    fn stores(&self) -> &[FeatureStore] {
+        match self {
+            States::Whole(w) => std::slice::from_ref(w),
+            States::Lanes(parts) => &parts[..],
+        }
+    }
 }
 
 /// Why an engine could not be built.
@@ -316,7 +376,7 @@ impl Engine {
             lists,
             screener,
             accounts,
-            features,
+            features: States::Whole(features),
             restrictions: FastMap::default(),
             hits: Vec::new(),
             fired: Vec::new(),
@@ -374,9 +434,17 @@ impl Engine {
         self.restrictions.entry(idx).or_default().apply(kind, ts, until)
     }
 
+    /// Puts the behaviour state back in one piece after [`decide_lanes`](Self::decide_lanes),
+    /// which leaves it split between the lanes (the parts hold a little more memory: each
+    /// keeps a copy of the shared devices' account pairs, and tables of their own). Anything
+    /// that needs the whole store does this itself; call it to time it apart.
+    pub fn join_lanes(&mut self) {
+        self.features.whole();
+    }
+
     /// Heap bytes of the per-account behaviour state.
     pub fn state_bytes(&self) -> usize {
-        self.features.bytes()
+        self.features.stores().iter().map(FeatureStore::bytes).sum::<usize>()
             + self.restrictions.capacity() * (std::mem::size_of::<(u32, Restrictions)>() + 1)
             + self.screen_cache.heap_bytes()
     }
@@ -387,8 +455,10 @@ impl Engine {
     /// decision's wait. Plain reads; no effect on any result.
     pub fn prefetch(&self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) {
         let p = payment(tx, payer, payee, &self.preparer.created);
-        self.features.prefetch_early(&p);
-        self.features.prefetch(&p);
+        for store in self.features.stores() {
+            store.prefetch_early(&p);
+            store.prefetch(&p);
+        }
     }
 
     /// [`prefetch`](Self::prefetch) for a prepared payment (no hashing again), and the
@@ -406,7 +476,9 @@ impl Engine {
     /// headers have arrived by the time the storage they point to is touched.
     pub fn prefetch_prepared_early(&self, prepared: &Prepared<'_>) {
         if let Some(p) = &prepared.payment {
-            self.features.prefetch_early(p);
+            for store in self.features.stores() {
+                store.prefetch_early(p);
+            }
             prefetch_accounts(&self.accounts, &self.screen_cache, [p.payer.account, p.payee.account]);
         }
     }
@@ -415,7 +487,9 @@ impl Engine {
     /// storage.
     pub fn prefetch_prepared_late(&self, prepared: &Prepared<'_>) {
         if let Some(p) = &prepared.payment {
-            self.features.prefetch(p);
+            for store in self.features.stores() {
+                store.prefetch(p);
+            }
         }
     }
 
@@ -433,7 +507,7 @@ impl Engine {
     /// explanations).
     pub fn features_at(&self, idx: u32, now: Timestamp) -> PartyFeatures {
         let created = self.accounts.get(idx as usize).map(|a| a.created_at);
-        self.features.features_at(idx, now, created)
+        self.features.holding(idx).features_at(idx, now, created)
     }
 
     /// Decides on one admitted payment. `payer` / `payee` are the sides' account indices
@@ -460,8 +534,8 @@ impl Engine {
         prepared: &Prepared<'_>,
     ) -> Decision {
         let obs = match &prepared.payment {
-            Some(p) => self.features.observe(p),
-            None => self.features.observe(&payment(tx, payer, payee, &self.preparer.created)),
+            Some(p) => self.features.whole().observe(p),
+            None => self.features.whole().observe(&payment(tx, payer, payee, &self.preparer.created)),
         };
         let ts = tx.ts;
         let restrictions = [payer, payee].map(|idx| self.restriction_at(idx, ts));

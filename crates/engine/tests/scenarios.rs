@@ -84,6 +84,23 @@ fn run(name: &str) -> String {
         assert_eq!(got, decisions, "the lanes (batches of {batch}) differ from decide");
         assert_eq!(lanes.stats(), engine.stats(), "the lanes' counters differ");
     }
+    // The state stays split between calls of the lanes and is joined for `decide`: a third
+    // of the stream on the lanes, a third on one thread, the rest on the lanes again.
+    let third = admitted.len() / 3;
+    let mut mixed = Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap();
+    let mut got = Vec::new();
+    mixed.decide_lanes(admitted[..third].chunks(4), |_, d| got.push(d)).unwrap();
+    for (tx, payer, payee) in &admitted[third..2 * third] {
+        got.push(mixed.decide(tx, *payer, *payee));
+    }
+    mixed.decide_lanes(admitted[2 * third..].chunks(4), |_, d| got.push(d)).unwrap();
+    assert_eq!(got, decisions, "lanes, then one thread, then lanes again differ from decide");
+    // Read while split: every account's features are where the whole store has them.
+    if let Some((last, ..)) = admitted.last() {
+        for idx in 0..accounts.len() as u32 {
+            assert_eq!(mixed.features_at(idx, last.ts), engine.features_at(idx, last.ts), "account {idx}");
+        }
+    }
     let stats = ingest.stats().clone();
     let mut out = String::from_utf8(writer.into_inner().unwrap()).unwrap();
     for r in rejects.lock().unwrap().iter() {

@@ -35,7 +35,7 @@
 
 use super::{Draft, Engine, EngineError, Prepared, RuleCounters, RulesCx, finalize};
 use crate::features::amounts::AmountClass;
-use crate::features::{FeatureConfig, FeatureStore, Observed, PartyFeatures, Payment};
+use crate::features::{FeatureStore, Observed, PartyFeatures, Payment};
 use sluice_core::{AccountAction, Decision, Transaction};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, mpsc};
@@ -199,9 +199,8 @@ impl Engine {
         T: Payable,
         B: std::ops::Deref<Target = [T]> + Clone + Send,
     {
-        let whole = std::mem::replace(&mut self.features, FeatureStore::new(&FeatureConfig::default(), 0));
         let rules = self.policy.rules.len();
-        let [s0, s1] = whole.split_lanes();
+        let [s0, s1] = self.features.take_lanes();
         let lane = |index: usize, store: FeatureStore| Lane {
             index,
             store,
@@ -338,7 +337,9 @@ impl Engine {
                 *total += n;
             }
         }
-        self.features = FeatureStore::join_lanes([l0.store, l1.store]);
+        // Kept apart: the next call (a stream is often decided batch after batch) need not
+        // split them again, and whatever needs the whole store joins them.
+        self.features.put_lanes([l0.store, l1.store]);
         spawn_error.map_or(Ok(()), |e: String| Err(EngineError::Threads(e)))
     }
 }
