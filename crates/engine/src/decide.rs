@@ -19,6 +19,7 @@ use crate::features::{FeatureConfig, FeatureStore, Payment, party_key};
 use crate::lexicon::Lexicon;
 use crate::lists::{ListStore, scan_memo};
 use crate::policy::Policy;
+use crate::policy::expr::Quiet;
 use crate::policy::facts::{
     BestOf, ExactNames, Facts, LocalTime, MemoFacts, NO_FEATURES, NameScreener, PartyFeatures, PaymentFacts,
     ScreenCache, Side,
@@ -651,19 +652,35 @@ impl RulesCx<'_> {
         // Run the rules.
         let fired = counters.fired;
         fired.clear();
-        // Most memos are quiet: their rules skip the memo rules (false there) and read no
-        // memo facts.
-        let quiet = memo.is_quiet();
-        let run: &mut dyn Iterator<Item = usize> =
-            if quiet { &mut policy.memo_quiet_rules.iter().copied() } else { &mut (0..policy.rules.len()) };
-        for i in run {
+        // Most payments are quiet: a memo with nothing of crypto in it, between two accounts
+        // that no list holds. They skip the rules that are false there and read none of
+        // those facts.
+        let sides_quiet = policy.sides_can_be_quiet
+            && [payer, payee].iter().all(|s| s.is_some_and(|i| screen_cache.unlisted(i)));
+        let quiet = Quiet(u8::from(memo.is_quiet()) | u8::from(sides_quiet) << 1);
+        let run = policy.quiet_rules.get(usize::from(quiet.0)).map_or(&[][..], Vec::as_slice);
+        // In debug builds (the tests) every rule is also evaluated in full: the quiet path
+        // must agree on every payment, the rules it skips included.
+        #[cfg(debug_assertions)]
+        if quiet != Quiet::NONE {
+            for (i, rule) in policy.rules.iter().enumerate().filter(|(_, r)| r.in_effect(tx.ts)) {
+                let full = rule.condition.eval(&facts);
+                let fast =
+                    if run.contains(&i) { rule.condition.eval_quiet(&facts, quiet) } else { Ok(false) };
+                debug_assert!(
+                    full == fast || (full.is_err() && fast.is_err()),
+                    "rule {} on {}: {full:?} in full, {fast:?} when quiet {quiet:?}",
+                    rule.id,
+                    tx.tx_id.as_str()
+                );
+            }
+        }
+        for &i in run {
             let Some(rule) = policy.rules.get(i) else { continue };
             if !rule.in_effect(tx.ts) {
                 continue;
             }
-            let value =
-                if quiet { rule.condition.eval_memo_quiet(&facts) } else { rule.condition.eval(&facts) };
-            match value {
+            match rule.condition.eval_quiet(&facts, quiet) {
                 Ok(true) => fired.push(i),
                 Ok(false) => {}
                 Err(_) => {

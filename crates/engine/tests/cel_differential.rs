@@ -26,7 +26,7 @@ use sluice_core::{
 };
 use sluice_engine::features::Flow;
 use sluice_engine::lists::ListStore;
-use sluice_engine::policy::expr::{Condition, compile};
+use sluice_engine::policy::expr::{Condition, Quiet, compile};
 use sluice_engine::policy::facts::PaymentFacts;
 use sluice_engine::policy::facts::{
     ExactNames, Facts, LocalTime, MemoFacts, PartyFeatures, ScreenCache, Side,
@@ -775,14 +775,14 @@ fn memo_quiet_agrees(condition: &str, w: &World, lists: &ListStore, r: &mut Rng)
     };
     let c =
         compile(&mixed, lists, &[]).map_err(|errs| format!("sluice does not compile `{mixed}`: {errs:?}"))?;
-    let (full, quiet) = with_facts(w, |f| (c.eval(f), c.eval_memo_quiet(f)));
+    let (full, quiet) = with_facts(w, |f| (c.eval(f), c.eval_quiet(f, Quiet::MEMO)));
     if full != quiet {
         return Err(format!("memo-quiet disagreement on `{mixed}`: full {full:?}, quiet {quiet:?}"));
     }
     let gated = format!("memo.strong(\"coin\") > 0 && ({condition})");
     let g =
         compile(&gated, lists, &[]).map_err(|errs| format!("sluice does not compile `{gated}`: {errs:?}"))?;
-    if !g.false_when_memo_quiet() {
+    if !g.false_when(Quiet::MEMO) {
         return Err(format!("`{gated}` is not false on a quiet memo"));
     }
     Ok(())

@@ -42,6 +42,26 @@ pub enum EvalError {
 /// The result of evaluating a node.
 pub type R<T> = Result<T, EvalError>;
 
+/// What is known to be constant on a payment, for [`Condition::eval_quiet`]: bit 0, the
+/// memo is quiet (no lexicon hit, wallet address or host: every memo fact is 0 or false);
+/// bit 1, the sides are quiet (both are platform accounts that no list holds, by id or
+/// website: every side `listed()` is false).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Quiet(pub u8);
+
+impl Quiet {
+    /// Nothing known.
+    pub const NONE: Quiet = Quiet(0);
+    /// The memo is quiet.
+    pub const MEMO: Quiet = Quiet(1);
+    /// The sides are quiet.
+    pub const SIDES: Quiet = Quiet(2);
+    /// Both.
+    pub const BOTH: Quiet = Quiet(3);
+    /// Every value, [`NONE`](Self::NONE) first.
+    pub const ALL: [Quiet; 4] = [Quiet::NONE, Quiet::MEMO, Quiet::SIDES, Quiet::BOTH];
+}
+
 /// Prints a leaf's value on a payment.
 pub type Printer = Box<dyn Fn(&Facts<'_>) -> String + Send + Sync>;
 
@@ -235,13 +255,16 @@ pub struct Leaf {
 /// A compiled condition.
 pub struct Condition {
     code: Code<bool>,
-    /// The same condition for a memo without lexicon hits, addresses or hosts (most
-    /// payments'), where the memo's facts are constants: memo rules fold to `false`.
-    memo_quiet: Code<bool>,
+    /// The same condition compiled for quiet payments (most of them), indexed by
+    /// [`Quiet`] bits less one: where the memo's facts, the sides' list membership, or both
+    /// are constants, so that the rules reading them fold away.
+    quiet: [Code<bool>; 3],
     /// The parts whose values explain a firing, in source order.
     pub leaves: Vec<Leaf>,
     /// Lists the condition reads.
     pub lists: Vec<String>,
+    /// Lists a side's `listed()` reads.
+    pub listed: Vec<ListId>,
     /// Whether the condition folded to a constant (and which).
     pub constant: Option<bool>,
     /// Things worth a warning (an optional list that is not loaded).
@@ -259,19 +282,21 @@ impl Condition {
         self.code.eval(f)
     }
 
-    /// [`eval`](Self::eval) for a payment whose memo is quiet ([`MemoFacts::is_quiet`]):
-    /// the same value, without reading the memo's facts.
-    ///
-    /// [`MemoFacts::is_quiet`]: super::facts::MemoFacts::is_quiet
+    /// [`eval`](Self::eval) for a payment that is `quiet` as [`Quiet`] says: the same
+    /// value, without reading the facts that are constant there.
     #[inline]
-    pub fn eval_memo_quiet(&self, f: &Facts<'_>) -> R<bool> {
-        self.memo_quiet.eval(f)
+    pub fn eval_quiet(&self, f: &Facts<'_>, quiet: Quiet) -> R<bool> {
+        match self.quiet.get(usize::from(quiet.0).wrapping_sub(1)) {
+            Some(code) => code.eval(f),
+            None => self.code.eval(f),
+        }
     }
 
-    /// Whether the condition is `false` for every payment whose memo is quiet, so that
-    /// those payments need not evaluate it.
-    pub fn false_when_memo_quiet(&self) -> bool {
-        matches!(self.memo_quiet, Code::Const(false))
+    /// Whether the condition is `false` on every payment that is `quiet`, so that those
+    /// payments need not evaluate it.
+    pub fn false_when(&self, quiet: Quiet) -> bool {
+        let code = self.quiet.get(usize::from(quiet.0).wrapping_sub(1)).unwrap_or(&self.code);
+        matches!(code, Code::Const(false))
     }
 
     /// `text = value` for every leaf, for a reason's detail.
@@ -308,6 +333,8 @@ pub fn compile(src: &str, lists: &ListStore, optional: &[String]) -> Result<Cond
         quiet: false,
         reads_restrictions: false,
         memo_quiet: false,
+        sides_quiet: false,
+        listed: Vec::new(),
     };
     let node = cx.node(&ast).map_err(|e| vec![e])?;
     match node {
@@ -316,25 +343,38 @@ pub fn compile(src: &str, lists: &ListStore, optional: &[String]) -> Result<Cond
                 Code::Const(b) => Some(*b),
                 Code::Dyn(_) => None,
             };
-            // The same tree again, for a quiet memo: it compiled once, so it compiles again
-            // (leaves and warnings were recorded the first time).
-            (cx.quiet, cx.memo_quiet) = (true, true);
-            let memo_quiet = match cx.node(&ast) {
-                Ok(Node::Bool(q)) => q,
-                // Not reached: the same tree has the same type.
-                Ok(_) | Err(_) => {
-                    let (start, end) = cx.span(&ast);
-                    return Err(vec![type_error(
-                        start,
-                        end,
-                        "internal: the condition compiled only once",
-                        None,
-                    )]);
+            // The same tree again for each kind of quiet payment: it compiled once, so it
+            // compiles again (leaves and warnings were recorded the first time).
+            cx.quiet = true;
+            let mut quiet = Vec::with_capacity(3);
+            for q in &Quiet::ALL[1..] {
+                (cx.memo_quiet, cx.sides_quiet) = (q.0 & 1 != 0, q.0 & 2 != 0);
+                match cx.node(&ast) {
+                    Ok(Node::Bool(c)) => quiet.push(c),
+                    // Not reached: the same tree has the same type.
+                    Ok(_) | Err(_) => {
+                        let (start, end) = cx.span(&ast);
+                        return Err(vec![type_error(
+                            start,
+                            end,
+                            "internal: the condition compiled only once",
+                            None,
+                        )]);
+                    }
                 }
+            }
+            let Ok(quiet) = <[Code<bool>; 3]>::try_from(quiet) else {
+                return Err(vec![type_error(
+                    0,
+                    src.len(),
+                    "internal: three quiet compilations expected",
+                    None,
+                )]);
             };
             Ok(Condition {
                 code,
-                memo_quiet,
+                quiet,
+                listed: cx.listed,
                 leaves: cx.leaves,
                 lists: cx.list_names,
                 constant,
@@ -381,6 +421,12 @@ struct Cx<'s> {
     /// Compiling for a memo without lexicon hits, wallet addresses or hosts: the memo's
     /// facts are constants (0, false), so that folding removes what depends on them.
     memo_quiet: bool,
+    /// Compiling for sides that no list holds: a side's `listed()` is `false`. (Not
+    /// `screen()`: a name is screened against a list only when a rule first asks, so most
+    /// accounts have no known score for most lists.)
+    sides_quiet: bool,
+    /// The lists a side's `listed()` reads.
+    listed: Vec<ListId>,
 }
 
 fn type_error(start: usize, end: usize, message: impl Into<String>, help: Option<String>) -> ExprError {
@@ -821,6 +867,12 @@ impl Cx<'_> {
                 let (Some(list), _) = self.list_arg(e, &c.args, 0)? else {
                     return Ok(Node::Bool(Code::Dyn(Box::new(|_| Ok(false)))));
                 };
+                if !self.listed.contains(&list) {
+                    self.listed.push(list);
+                }
+                if self.sides_quiet {
+                    return Ok(Node::Bool(Code::Const(false)));
+                }
                 self.leaf(
                     e,
                     Box::new(move |f| match f.side_listed(role, list) {
@@ -835,6 +887,7 @@ impl Cx<'_> {
                 let (Some(id), list) = self.list_arg(e, &c.args, 0)? else {
                     return Ok(Node::Double(Code::Dyn(Box::new(|_| Ok(0.0)))));
                 };
+
                 let l2 = list.clone();
                 self.leaf(e, Box::new(move |f| format!("{:.4}", f.screen_side(role, id, &l2))));
                 Ok(Node::Double(Code::Dyn(Box::new(move |f| Ok(f.screen_side(role, id, &list))))))

@@ -195,7 +195,7 @@ pub struct MemoFacts<'a> {
 
 impl MemoFacts<'_> {
     /// No lexicon hit, wallet address or host: every memo fact a condition can read is 0 or
-    /// false ([`Condition::eval_memo_quiet`](super::expr::Condition::eval_memo_quiet)).
+    /// false ([`Quiet::MEMO`](super::expr::Quiet::MEMO)).
     #[inline]
     pub fn is_quiet(&self) -> bool {
         self.hits.is_empty() && self.refs.addresses.is_empty() && self.refs.hosts.is_empty()
@@ -292,6 +292,14 @@ impl ScreenCache {
         }
         v & (1 << l) != 0
     }
+    /// Whether account `idx` is known to be on no list at all, by id or website (its marks
+    /// are learned and empty): then every `listed()` of it is false. False when not yet
+    /// known: the full evaluation learns it.
+    pub(crate) fn unlisted(&self, idx: u32) -> bool {
+        const KNOWN: u16 = 1 << 15;
+        self.marks.get(idx as usize).is_some_and(|m| m.load(Ordering::Relaxed) == KNOWN)
+    }
+
     /// Starts loading account `idx`'s slots and list marks (see `Engine::prefetch_prepared`).
     pub(crate) fn prefetch(&self, idx: u32) {
         if let Some(b) = self.state.get(idx as usize * self.lists / 4) {

@@ -200,10 +200,13 @@ pub struct Policy {
     pub lists_version: String,
     /// Thresholds of the daily sweep's account actions, when the policy sets them.
     pub sweep: Option<SweepThresholds>,
-    /// The rules that can fire on a payment whose memo is quiet (no lexicon hit, wallet
-    /// address or host: most payments), in file order; the others are memo rules, false
-    /// there ([`Condition::false_when_memo_quiet`](expr::Condition::false_when_memo_quiet)).
-    pub(crate) memo_quiet_rules: Vec<usize>,
+    /// Per [`Quiet`](expr::Quiet) value (its bits as the index), the rules that can fire on
+    /// such a payment, in file order: on a quiet memo the memo rules are false, on quiet
+    /// sides the list rules ([`Condition::false_when`](expr::Condition::false_when)).
+    pub(crate) quiet_rules: [Vec<usize>; 4],
+    /// Whether quiet sides can be told apart: every list a side's `listed()` reads is one
+    /// the per-account list marks cover.
+    pub(crate) sides_can_be_quiet: bool,
 }
 
 /// The `[sweep]` section: score thresholds of the sweep's `review` and restriction actions
@@ -600,12 +603,11 @@ pub fn check(src: &str, lists: &ListStore) -> Checked {
             timezone_name,
             review_threshold,
             block_threshold,
-            memo_quiet_rules: rules
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| !r.condition.false_when_memo_quiet())
-                .map(|(i, _)| i)
-                .collect(),
+            quiet_rules: expr::Quiet::ALL.map(|q| {
+                rules.iter().enumerate().filter(|(_, r)| !r.condition.false_when(q)).map(|(i, _)| i).collect()
+            }),
+            // List marks cover the first 15 lists only (`ScreenCache`).
+            sides_can_be_quiet: rules.iter().flat_map(|r| &r.condition.listed).all(|l| l.index() < 15),
             rules,
             lists_version: lists.version().to_string(),
             sweep,
