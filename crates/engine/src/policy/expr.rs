@@ -788,6 +788,11 @@ impl Cx<'_> {
             }
             "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_" => {
                 self.arity(e, c, 2)?;
+                if matches!(f, "_==_" | "_!=_")
+                    && let Some(node) = self.symbol_test(&c.args[0], &c.args[1], f == "_!=_")?
+                {
+                    return Ok(node);
+                }
                 let a = self.node(&c.args[0])?;
                 let b = self.node(&c.args[1])?;
                 self.compare(e, f, a, b)
@@ -800,6 +805,9 @@ impl Cx<'_> {
             }
             "@in" => {
                 self.arity(e, c, 2)?;
+                if let Some(node) = self.symbol_test(&c.args[0], &c.args[1], false)? {
+                    return Ok(node);
+                }
                 let a = self.node(&c.args[0])?;
                 let b = self.node(&c.args[1])?;
                 self.member(e, a, b)
@@ -986,6 +994,68 @@ impl Cx<'_> {
                 Err(self.err(e, format!("{ty} has no function `{f}`"), suggest(f, &members)))
             }
         }
+    }
+
+    /// `field == "v"`, `field != "v"` or `field in ["v", ...]` for a field with a closed
+    /// vocabulary (a side's `kind`, the payment's `channel`): compiled to a test of the
+    /// value's index in the vocabulary instead of string comparisons. A literal outside the
+    /// vocabulary can never match, which is worth a warning (a typo, most likely).
+    /// `None` when the test is of another shape.
+    fn symbol_test(
+        &mut self,
+        field: &IdedExpr,
+        value: &IdedExpr,
+        negate: bool,
+    ) -> Result<Option<Node>, ExprError> {
+        let Expr::Select(sel) = &field.expr else { return Ok(None) };
+        let Expr::Ident(root) = &sel.operand.expr else { return Ok(None) };
+        let (vocab, read): (&'static [&'static str], SymRead) = match (root.as_str(), sel.field.as_str()) {
+            ("payer" | "payee", "kind") => {
+                let role = if root == "payer" { Role::Payer } else { Role::Payee };
+                (&KINDS, Box::new(move |f: &Facts<'_>| kind_index(f.side(role))))
+            }
+            ("tx", "channel") => (&CHANNELS, Box::new(|f: &Facts<'_>| f.tx.channel as u8)),
+            _ => return Ok(None),
+        };
+        let literals: Vec<&str> = match &value.expr {
+            Expr::Literal(LiteralValue::String(v)) => vec![v.as_ref()],
+            Expr::List(l) if !negate && !l.elements.is_empty() => {
+                let mut out = Vec::with_capacity(l.elements.len());
+                for x in &l.elements {
+                    let Expr::Literal(LiteralValue::String(v)) = &x.expr else { return Ok(None) };
+                    out.push(v.as_ref());
+                }
+                out
+            }
+            _ => return Ok(None),
+        };
+        // The field as usual, for its leaf in the explanations (its code is not used).
+        self.node(field)?;
+        let mut mask = 0u32;
+        for lit in literals {
+            match vocab.iter().position(|v| *v == lit) {
+                Some(i) => mask |= 1 << i,
+                None => {
+                    let w = self.err(
+                        value,
+                        format!(
+                            "`{lit}` is never the value of `{}`: it is one of {}",
+                            self.text(field),
+                            vocab.join(", ")
+                        ),
+                        suggest(lit, vocab),
+                    );
+                    if !self.quiet {
+                        self.warnings.push(w);
+                    }
+                }
+            }
+        }
+        Ok(Some(Node::Bool(if mask == 0 {
+            Code::Const(negate)
+        } else {
+            Code::Dyn(Box::new(move |f| Ok((mask >> read(f) & 1 == 1) != negate)))
+        })))
     }
 
     fn bool_arg(&mut self, e: &IdedExpr) -> Result<Code<bool>, ExprError> {
@@ -1234,6 +1304,25 @@ fn logical(and: bool, a: Code<bool>, b: Code<bool>) -> Code<bool> {
     }
 }
 
+/// Reads a closed-vocabulary field as its index in the vocabulary.
+type SymRead = Box<dyn Fn(&Facts<'_>) -> u8 + Send + Sync>;
+
+/// The values of a side's `kind`, in the order of [`kind_index`].
+const KINDS: [&str; 4] = ["personal", "merchant", "enterprise", "external"];
+
+/// The values of `tx.channel`, in the order of [`sluice_core::Channel`]'s variants.
+const CHANNELS: [&str; 5] = ["p2p", "red_packet", "merchant", "top_up", "withdrawal"];
+
+/// A side's `kind` as its index in [`KINDS`].
+fn kind_index(s: &super::facts::Side<'_>) -> u8 {
+    match s.account.map(|a| a.kind) {
+        Some(sluice_core::AccountKind::Personal) => 0,
+        Some(sluice_core::AccountKind::Merchant) => 1,
+        Some(sluice_core::AccountKind::Enterprise) => 2,
+        None => 3,
+    }
+}
+
 fn show_entry(e: &sluice_core::ListEntry) -> String {
     match &e.source {
         Some(src) => format!("{:?} ({src})", e.entry.as_str()),
@@ -1249,4 +1338,44 @@ fn suggest(name: &str, known: &[&str]) -> Option<String> {
         .filter(|(d, k)| *d <= 2.max(k.len() / 3))
         .min()
         .map(|(_, k)| format!("did you mean `{k}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vocabularies name the values as the fields print them, in the order read.
+    #[test]
+    fn vocabularies_are_the_fields_values() {
+        for c in sluice_core::Channel::ALL {
+            assert_eq!(CHANNELS[c as usize], c.as_str());
+        }
+        for k in sluice_core::AccountKind::ALL {
+            let code = match k {
+                sluice_core::AccountKind::Personal => 0,
+                sluice_core::AccountKind::Merchant => 1,
+                sluice_core::AccountKind::Enterprise => 2,
+            };
+            assert_eq!(KINDS[code], k.as_str());
+        }
+        assert_eq!(KINDS[3], "external");
+    }
+
+    /// A value outside the vocabulary never matches, and says so.
+    #[test]
+    fn unknown_values_warn() {
+        let lists = ListStore::empty();
+        let c = compile(r#"payee.kind == "merchnat""#, &lists, &[]).unwrap();
+        assert_eq!(c.constant, Some(false));
+        assert!(
+            c.warnings.iter().any(|w| w.help.as_deref() == Some("did you mean `merchant`?")),
+            "{:?}",
+            c.warnings
+        );
+        let c = compile(r#"tx.channel != "P2P""#, &lists, &[]).unwrap();
+        assert_eq!(c.constant, Some(true));
+        let c = compile(r#"payer.kind in ["merchant", "bank"]"#, &lists, &[]).unwrap();
+        assert_eq!(c.constant, None);
+        assert_eq!(c.warnings.len(), 1);
+    }
 }
