@@ -117,25 +117,42 @@ pub struct EngineStats {
 
 /// The platform's clock face: local time of a payment in the policy's zone, with the UTC
 /// offset cached between the zone's transitions (one lookup per DST change, not per payment).
+/// The local day of the last payment is kept too: payments come in time order, so most fall
+/// on the day before them, and the date need not be worked out again.
 struct LocalClock {
     tz: jiff::tz::TimeZone,
     lo: i64,
     hi: i64,
     offset_secs: i32,
+    /// The local day (days since the epoch, at `offset_secs`) of `day_time`, if any.
+    day: Option<i64>,
+    day_time: LocalTime,
 }
 
 impl LocalClock {
     fn new(tz: jiff::tz::TimeZone) -> Self {
-        LocalClock { tz, lo: 1, hi: 0, offset_secs: 0 }
+        LocalClock { tz, lo: 1, hi: 0, offset_secs: 0, day: None, day_time: LocalTime::default() }
     }
 
     fn local(&mut self, ts: Timestamp) -> LocalTime {
         let us = ts.as_micros();
         if us < self.lo || us >= self.hi {
             self.refresh(us);
+            self.day = None;
         }
+        let local_us = us.saturating_add(i64::from(self.offset_secs) * MICROS_PER_SEC);
+        let local_days = local_us.div_euclid(MICROS_PER_DAY);
+        if self.day == Some(local_days) {
+            let hour = (local_us.rem_euclid(MICROS_PER_DAY) / (3600 * MICROS_PER_SEC)) as u8;
+            return LocalTime { hour, ..self.day_time };
+        }
+        let t = self.local_slow(ts, local_days);
+        (self.day, self.day_time) = (Some(local_days), t);
+        t
+    }
+
+    fn local_slow(&self, ts: Timestamp, local_days: i64) -> LocalTime {
         let (date, secs) = ts.civil_at_offset(self.offset_secs);
-        let local_days = (us + i64::from(self.offset_secs) * MICROS_PER_SEC).div_euclid(MICROS_PER_DAY);
         let weekday = ((local_days.rem_euclid(7) + 3) % 7 + 1) as u8;
         let mut d = [b'0'; 10];
         let put = |buf: &mut [u8], v: u32| {
@@ -891,4 +908,31 @@ fn prefetch_accounts(accounts: &[Account], cache: &ScreenCache, sides: [Option<u
 fn reason(code: &'static str, detail: String) -> Reason {
     // Built-in codes are catalogue constants; `builtin_codes_are_in_catalogue` tests them.
     Reason { code: ReasonCode::from_static(code), detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The clock's cached day gives what working the local time out afresh gives, in
+        /// any order of payments and across daylight-saving changes (New York has them).
+        #[test]
+        fn local_time_with_the_day_cached_is_local_time(
+            zone in prop::sample::select(vec!["Asia/Shanghai", "America/New_York", "UTC"]),
+            start in 1_700_000_000i64..1_800_000_000,
+            steps in prop::collection::vec(-90_000i64..200_000, 1..200),
+        ) {
+            let tz = jiff::tz::TimeZone::get(zone).unwrap();
+            let mut cached = LocalClock::new(tz.clone());
+            let mut t = start;
+            for s in steps {
+                t += s;
+                let ts = Timestamp::from_micros(t * 1_000_000 + 123).unwrap();
+                let mut fresh = LocalClock::new(tz.clone());
+                prop_assert_eq!(cached.local(ts), fresh.local(ts), "{} at {}", zone, t);
+            }
+        }
+    }
 }
