@@ -355,7 +355,7 @@ pub enum EngineError {
         /// The version of the lists given.
         lists: String,
     },
-    /// The threads of [`Engine::lanes`] could not be started.
+    /// The threads of [`Engine::decide_lanes`] could not be started.
     #[error("cannot start the deciding threads: {0}")]
     Threads(String),
 }

@@ -2,10 +2,22 @@
 //!
 //! The text is parsed by the `cel` crate's parser (the reference implementation's own
 //! grammar, so what parses here parses there); then this module type-checks the tree
-//! against [`schema`](super::schema) and turns every node into a closure of a known result
+//! against [`schema`] and turns every node into a closure of a known result
 //! type. Field reads are function pointers into [`Facts`], literals are folded, a comparison
 //! with a constant captures the constant: evaluating a rule is a handful of indirect calls on
 //! plain structs, with no maps and no dynamic values (the interpreter takes ~55× longer).
+//!
+//! Most payments are *quiet*: nothing of crypto in the memo, and two accounts that no list
+//! holds. A condition is compiled three more times with those facts as constants
+//! ([`Quiet`]): `memo.hits(..)` is 0, `memo.listed(..)` false, a side's `listed(..)` false.
+//! Folding then turns the memo and list rules into `false`, which the engine does not run
+//! at all on such a payment, and shortens the rest (`Condition::eval_quiet`). The values
+//! are the same as the full condition's on those payments: debug builds check every rule
+//! on every payment, and the differential test checks random conditions.
+//!
+//! A side's `kind` and the payment's `channel` have closed vocabularies: compared with
+//! literals (`==`, `!=`, `in`), they compile to a test of the value's index instead of
+//! string comparisons, and a literal outside the vocabulary is a warning (it never matches).
 //!
 //! Semantics follow CEL where the two overlap: 64-bit integer arithmetic that errors on
 //! overflow and on division or modulo by zero; `&&` and `||` that absorb an error when the
