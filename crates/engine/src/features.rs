@@ -427,19 +427,25 @@ fn flow(f: &Fields) -> Flow {
 /// The window features of a scan.
 #[inline]
 fn features(scan: &Scan) -> PartyFeatures {
+    let mut f = PartyFeatures::default();
+    write_features(scan, &mut f);
+    f
+}
+
+/// [`features`] written into `f`'s window fields (the others are left as they are), so that
+/// the observing path builds each side's features where they are returned.
+#[inline(always)]
+fn write_features(scan: &Scan, f: &mut PartyFeatures) {
     // Stream by stream, straight into the fields (no array of all nine windows to copy).
     let [i1, i24, i7] = scan.windows(Stream::In as usize);
     let [o1, o24, o7] = scan.windows(Stream::Out as usize);
     let [p1, p24, p7] = scan.windows(Stream::Pass as usize);
-    PartyFeatures {
-        h1: [flow(&i1), flow(&o1)],
-        h24: [flow(&i24), flow(&o24)],
-        d7: [flow(&i7), flow(&o7)],
-        pass_through_h1_minor: p1.sum(),
-        pass_through_h24_minor: p24.sum(),
-        pass_through_d7_minor: p7.sum(),
-        ..PartyFeatures::default()
-    }
+    f.h1 = [flow(&i1), flow(&o1)];
+    f.h24 = [flow(&i24), flow(&o24)];
+    f.d7 = [flow(&i7), flow(&o7)];
+    f.pass_through_h1_minor = p1.sum();
+    f.pass_through_h24_minor = p24.sum();
+    f.pass_through_d7_minor = p7.sum();
 }
 
 /// Distinct payer accounts per device, distinct devices per account: an open-addressing
@@ -574,6 +580,9 @@ pub struct FeatureStore {
     devices: Devices,
     moved: Vec<(u16, Rec)>,
     found: Vec<(usize, Found)>,
+    /// The bucket pass's findings for the side being observed (scratch, kept here so
+    /// that it is filled in place rather than returned and copied).
+    scan: Scan,
     /// Which accounts this store holds: those whose index `i` has `i & shard_mask == shard`,
     /// at `i >> shard_bits` (see [`FeatureStore::split`]).
     shard: u32,
@@ -603,6 +612,7 @@ impl FeatureStore {
             devices: Devices::default(),
             moved: Vec::new(),
             found: Vec::new(),
+            scan: Scan::default(),
             shard: 0,
             shard_bits: 0,
         }
@@ -626,6 +636,7 @@ impl FeatureStore {
             devices,
             moved: Vec::new(),
             found: Vec::new(),
+            scan: Scan::default(),
             shard,
             shard_bits: 1,
         };
@@ -652,6 +663,7 @@ impl FeatureStore {
             shard_bits: 0,
             moved: Vec::new(),
             found: Vec::new(),
+            scan: Scan::default(),
             amounts: even.amounts,
             pass_hours: even.pass_hours,
             clock: even.clock.clone(),
@@ -690,8 +702,17 @@ impl FeatureStore {
     }
 
     /// Records one payment on its platform sides and returns their features including it.
+    #[inline]
     pub fn observe(&mut self, p: &Payment) -> Observed {
-        self.observe_part(p, None).observed
+        // `observe_part(p, None)` built in place: its result, moved out of a `Partial`,
+        // copied both sides' features twice more.
+        let amount = self.amounts.classify(p.amount_minor);
+        let night = self.clock.is_night(p.ts);
+        let (accounts_on_device, new_pair) = self.observe_device(p).unwrap_or((0, false));
+        let mut observed = Observed { payer: None, payee: None, accounts_on_device, amount, night };
+        self.record_device(p, new_pair);
+        self.observe_sides(p, amount, night, &mut observed.payer, &mut observed.payee);
+        observed
     }
 
     /// [`observe`](Self::observe) for the sides this store holds. `before` is what the
@@ -867,7 +888,8 @@ impl FeatureStore {
         class: AmountClass,
         night: bool,
         counterparty: u64,
-    ) -> PartyFeatures {
+        out: &mut PartyFeatures,
+    ) {
         let pass_hours = self.pass_hours;
         let m = ts.as_micros().div_euclid(MICROS_PER_MINUTE);
         let a = account_slot(&mut self.accounts, idx);
@@ -941,7 +963,8 @@ impl FeatureStore {
         let batch = &mut self.moved;
         batch.clear();
         let mut recs = a.records();
-        let mut scan = recs.scan_folding(decode_ref, &spans, &horizon, keys, batch);
+        let scan = &mut self.scan;
+        recs.scan_folding(decode_ref, &spans, &horizon, keys, batch, scan);
         a.rec_len = recs.len as u16;
         a.newest_minute = newest;
         // Pass-through, then this payment.
@@ -988,12 +1011,11 @@ impl FeatureStore {
             }
         }
 
-        let mut f = features(&scan);
-        f.distinct_h24 = seen.distinct[0];
-        f.distinct_d7 = seen.distinct[1];
-        f.counterparties = u32::try_from(retained).unwrap_or(u32::MAX);
-        f.devices = a.devices;
-        f
+        write_features(scan, out);
+        out.distinct_h24 = seen.distinct[0];
+        out.distinct_d7 = seen.distinct[1];
+        out.counterparties = u32::try_from(retained).unwrap_or(u32::MAX);
+        out.devices = a.devices;
     }
 }
 
@@ -1138,6 +1160,14 @@ impl FeatureStore {
         new_pair: bool,
         out: &mut [Option<PartyFeatures>; 2],
     ) {
+        self.record_device(p, new_pair);
+        let [payer, payee] = out;
+        self.observe_sides(p, amount, night, payer, payee);
+    }
+
+    /// One more device for the payer when (device, payer) was new.
+    #[inline(always)]
+    fn record_device(&mut self, p: &Payment, new_pair: bool) {
         if new_pair
             && let Some(payer) = p.payer.account
             && let Some(i) = self.local(payer)
@@ -1145,12 +1175,26 @@ impl FeatureStore {
             let a = account_slot(&mut self.accounts, i);
             a.devices = a.devices.saturating_add(1);
         }
-        let sides = [(&p.payer, &p.payee, Direction::Out), (&p.payee, &p.payer, Direction::In)];
-        for ((me, other, dir), slot) in sides.into_iter().zip(out.iter_mut()) {
+    }
+
+    /// The sides of [`observe_held`](Self::observe_held), each written into its slot in
+    /// place (a `PartyFeatures` is about 240 bytes: built elsewhere and moved, it cost a
+    /// copy or two per side).
+    #[inline(always)]
+    fn observe_sides(
+        &mut self,
+        p: &Payment,
+        amount: AmountClass,
+        night: bool,
+        payer: &mut Option<PartyFeatures>,
+        payee: &mut Option<PartyFeatures>,
+    ) {
+        let sides = [(&p.payer, &p.payee, Direction::Out, payer), (&p.payee, &p.payer, Direction::In, payee)];
+        for (me, other, dir, slot) in sides {
             let Some(i) = me.account.and_then(|idx| self.local(idx)) else { continue };
-            let mut f = self.observe_side(i, dir, p.ts, p.amount_minor, amount, night, other.key);
+            let f = slot.insert(PartyFeatures::default());
+            self.observe_side(i, dir, p.ts, p.amount_minor, amount, night, other.key, f);
             f.age_micros = me.created_at.map(|c| p.ts.as_micros() - c.as_micros());
-            *slot = Some(f);
         }
     }
 
