@@ -67,6 +67,7 @@ const _: () = assert!(SMALL.counter == 3 && SMALL.sum == 21 && NARROW.counter ==
 
 impl Packing {
     /// Tag, key, five counters, sum, from the low bits up.
+    #[inline(always)]
     fn pack(self, tag: u64, key: u16, r: &Rec) -> u64 {
         let mut v = tag | (u64::from(key) & KEY_MASK) << 2;
         let mut shift = 12;
@@ -149,39 +150,50 @@ impl Rec {
     /// [`Rec::encode`] with its [`Rec::units`] `n` known.
     #[inline]
     fn encode_as(&self, n: usize, key: u16, out: &mut [Unit]) {
-        let v = match n {
-            SMALL_UNITS => SMALL.pack(TAG_SMALL, key, self),
-            NARROW_UNITS => NARROW.pack(TAG_NARROW, key, self),
-            _ => {
-                let head = TAG_WIDE | (u64::from(key) & KEY_MASK) << 2;
-                let tail = [
-                    u64::from(self.count),
-                    self.sum,
-                    u64::from(self.round),
-                    u64::from(self.pegged),
-                    u64::from(self.night),
-                    u64::from(self.new),
-                ];
-                let widths = [2usize, 4, 2, 2, 2, 2];
-                if let Some(o) = out.first_mut() {
-                    *o = head as Unit;
+        // Each kind written with its length a constant (a loop over a variable `n` was
+        // most of this function's cost), the rare wide kind out of line.
+        match n {
+            SMALL_UNITS => write_units::<SMALL_UNITS>(SMALL.pack(TAG_SMALL, key, self), out),
+            NARROW_UNITS => write_units::<NARROW_UNITS>(NARROW.pack(TAG_NARROW, key, self), out),
+            _ => self.encode_wide(key, out),
+        }
+    }
+
+    /// [`Rec::encode_as`] of a wide record.
+    #[cold]
+    #[inline(never)]
+    fn encode_wide(&self, key: u16, out: &mut [Unit]) {
+        let head = TAG_WIDE | (u64::from(key) & KEY_MASK) << 2;
+        let tail = [
+            u64::from(self.count),
+            self.sum,
+            u64::from(self.round),
+            u64::from(self.pegged),
+            u64::from(self.night),
+            u64::from(self.new),
+        ];
+        let widths = [2usize, 4, 2, 2, 2, 2];
+        if let Some(o) = out.first_mut() {
+            *o = head as Unit;
+        }
+        let mut at = 1;
+        for (x, w) in tail.into_iter().zip(widths) {
+            for k in 0..w {
+                if let Some(o) = out.get_mut(at + k) {
+                    *o = (x >> (16 * k)) as Unit;
                 }
-                let mut at = 1;
-                for (x, w) in tail.into_iter().zip(widths) {
-                    for k in 0..w {
-                        if let Some(o) = out.get_mut(at + k) {
-                            *o = (x >> (16 * k)) as Unit;
-                        }
-                    }
-                    at += w;
-                }
-                return;
             }
-        };
-        if let Some(o) = out.get_mut(..n) {
-            for (k, o) in o.iter_mut().enumerate() {
-                *o = (v >> (16 * k)) as Unit;
-            }
+            at += w;
+        }
+    }
+}
+
+/// Writes the low `N` units of `v` to the start of `out`.
+#[inline(always)]
+fn write_units<const N: usize>(v: u64, out: &mut [Unit]) {
+    if let Some(o) = out.get_mut(..N) {
+        for (k, o) in o.iter_mut().enumerate() {
+            *o = (v >> (16 * k)) as Unit;
         }
     }
 }
