@@ -290,18 +290,60 @@ impl DistinctCounter {
         [h24, d7]
     }
 
-    /// Distinct counts of the entries in `words` (two units each, high first): the
-    /// in and out flags of each entry land in separate halves of one sum per window.
+    /// Distinct counts of the entries in `words` (two units each, high first).
+    ///
+    /// Eight entries at a time in 16-bit lanes (ages are below 255 and the window bounds
+    /// within -1..=300, so [`windows`](Self::windows)' arithmetic fits): the compiler
+    /// turns each step into a few 8-lane vector operations, where the 32-bit version ran
+    /// 4 lanes and left up to 3 entries to a scalar loop. A short last chunk is padded with
+    /// code 0, which no window counts.
     fn count(&self, words: &[u16]) -> [[u32; 2]; 2] {
-        let (mut h24, mut d7) = (0u32, 0u32);
-        for e in words.chunks_exact(2) {
-            if let &[_, codes] = e {
-                let [a, b] = self.windows(codes);
-                h24 += a;
-                d7 += b;
+        const LANES: usize = 8;
+        // A lane gains at most one per chunk: summed into `u32` every so many chunks.
+        const BLOCK: usize = 2 * LANES * 4096;
+        let rc1 = (self.rc + 1) as i16;
+        let lo = [self.lo24 as i16, self.lo7 as i16];
+        let span = [(self.hi24 - self.lo24) as u16, (self.hi7 - self.lo7) as u16];
+        // `[window][dir]` per lane.
+        let step = |codes: &[u16; LANES], acc: &mut [[[u16; LANES]; 2]; 2]| {
+            for (l, &c) in codes.iter().enumerate() {
+                for (dir, shift) in [(0, 8u32), (1, 0)] {
+                    let code = ((c >> shift) & 0xff) as i16;
+                    let mut age = rc1 - code;
+                    age += (age >> 15) & CODE_MOD as i16;
+                    let valid = u16::from(code != 0);
+                    for w in 0..2 {
+                        acc[w][dir][l] += valid & u16::from(age.wrapping_sub(lo[w]) as u16 <= span[w]);
+                    }
+                }
+            }
+        };
+        let mut total = [[0u32; 2]; 2];
+        for block in words.chunks(BLOCK) {
+            let mut acc = [[[0u16; LANES]; 2]; 2];
+            let chunks = block.chunks_exact(2 * LANES);
+            let rest = chunks.remainder();
+            for chunk in chunks {
+                let mut codes = [0u16; LANES];
+                for (c, e) in codes.iter_mut().zip(chunk.chunks_exact(2)) {
+                    *c = e.get(1).copied().unwrap_or(0);
+                }
+                step(&codes, &mut acc);
+            }
+            if !rest.is_empty() {
+                let mut codes = [0u16; LANES];
+                for (c, e) in codes.iter_mut().zip(rest.chunks_exact(2)) {
+                    *c = e.get(1).copied().unwrap_or(0);
+                }
+                step(&codes, &mut acc);
+            }
+            for (t, a) in total.iter_mut().zip(&acc) {
+                for (t, a) in t.iter_mut().zip(a) {
+                    *t += a.iter().map(|&x| u32::from(x)).sum::<u32>();
+                }
             }
         }
-        [[h24 >> 16, h24 & 0xffff], [d7 >> 16, d7 & 0xffff]]
+        total
     }
 }
 
@@ -516,5 +558,32 @@ impl LargeSet {
             [sum(hi, RING_HOURS, h.0, h.1), sum(ho, RING_HOURS, h.0, h.1)],
             [sum(di, RING_DAYS, d.0, d.1), sum(dout, RING_DAYS, d.0, d.1)],
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The 8-lane count is the sum of the per-entry flags it replaced.
+        #[test]
+        fn count_matches_entry_by_entry(
+            entries in proptest::collection::vec(any::<(u16, u16)>(), 0..300),
+            ref_hour in 0i64..100_000,
+            back in -30i64..260,
+        ) {
+            let reader = CodeReader::new(ref_hour);
+            let hour = ref_hour - back;
+            let win = DistinctWindows { hour, day: hour.div_euclid(24) };
+            let counter = DistinctCounter::new(&reader, &win);
+            let words: Vec<u16> = entries.iter().flat_map(|&(fp, codes)| [fp, codes]).collect();
+            let mut expect = [[0u32; 2]; 2];
+            for &(_, codes) in &entries {
+                counter.add(u32::from(codes), &mut expect, 1);
+            }
+            prop_assert_eq!(counter.count(&words), expect);
+        }
     }
 }
