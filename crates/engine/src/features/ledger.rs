@@ -781,7 +781,7 @@ impl Records<'_> {
 
     /// The record `found` with `add` merged in (or `add` alone), its units, and how many
     /// more units than `found` it takes.
-    #[inline]
+    #[inline(always)]
     pub fn merged(&self, found: Option<Found>, add: &Rec) -> (Rec, usize, usize) {
         match found {
             Some(f) => {
@@ -803,7 +803,7 @@ impl Records<'_> {
 
     /// Writes the [`merged`](Self::merged) record `m` of `key` in place of `found` (or
     /// appends it). The caller has made room for its extra words after `len`.
-    #[inline]
+    #[inline(always)]
     pub fn put(&mut self, key: u16, found: Option<Found>, (r, grow, n): (Rec, usize, usize)) {
         match found {
             Some(f) => {
