@@ -352,20 +352,25 @@ impl Account {
     }
 
     /// Makes room for `extra` more units between the regions, reallocating (an eighth more
-    /// than needed, at least 3 units: a small record) when there is not.
+    /// than needed, at least 5 units: a small record and a counterparty entry, what a
+    /// payment usually adds) when there is not. With at least 3 (a record alone), the next
+    /// payment reallocated again: 44.5 % of sides reallocated on the 1M-account week, 40 %
+    /// now (37 % growing, 3 % shrinking).
     fn reserve(&mut self, extra: usize) {
         if self.free() >= extra {
             return;
         }
         let used = usize::from(self.rec_len) + self.cp_words();
-        self.resize(used + extra + (used / 8).max(3));
+        self.resize(used + extra + (used / 8).max(5));
     }
 
-    /// Gives memory back when more than a quarter (and 8 units) is slack, keeping a little.
+    /// Gives memory back when more than an eighth (and 4 units) is slack, keeping a little:
+    /// tighter than growth leaves, which pays for growth's larger minimum (the 1M-account
+    /// week ends 1.5 bytes an account smaller than with a quarter and 8 units).
     fn shrink(&mut self) {
         let used = usize::from(self.rec_len) + self.cp_words();
-        if self.words.len() > used + 8 + used / 4 {
-            self.resize(used + 3 + used / 16);
+        if self.words.len() > used + 4 + used / 8 {
+            self.resize(used + 2 + used / 32);
         }
     }
 
