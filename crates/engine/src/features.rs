@@ -416,16 +416,18 @@ impl Account {
     }
 }
 
-/// The public view of summed bucket contents.
-#[inline]
-fn flow(f: &Fields) -> Flow {
+/// The public view of summed bucket contents; `NARROW` when every counter is known to be
+/// below 2³² ([`Scan::narrow`]).
+#[inline(always)]
+fn flow<const NARROW: bool>(f: &Fields) -> Flow {
+    let get = |k| if NARROW { f.get_narrow(k) } else { f.get(k) };
     Flow {
-        count: f.get(0),
+        count: get(0),
         sum_minor: f.sum(),
-        round: f.get(1),
-        pegged: f.get(2),
-        night: f.get(3),
-        new_counterparty: f.get(4),
+        round: get(1),
+        pegged: get(2),
+        night: get(3),
+        new_counterparty: get(4),
     }
 }
 
@@ -433,21 +435,31 @@ fn flow(f: &Fields) -> Flow {
 #[inline]
 fn features(scan: &Scan) -> PartyFeatures {
     let mut f = PartyFeatures::default();
-    write_features(scan, &mut f);
+    write_features::<false>(scan, &mut f);
     f
 }
 
 /// [`features`] written into `f`'s window fields (the others are left as they are), so that
-/// the observing path builds each side's features where they are returned.
+/// the observing path builds each side's features where they are returned. Without wide
+/// records (nearly every side) no counter needs saturating: 45 comparisons fewer.
 #[inline(always)]
-fn write_features(scan: &Scan, f: &mut PartyFeatures) {
+fn write_features_of(scan: &Scan, f: &mut PartyFeatures) {
+    if scan.narrow {
+        write_features::<true>(scan, f);
+    } else {
+        write_features::<false>(scan, f);
+    }
+}
+
+#[inline(always)]
+fn write_features<const NARROW: bool>(scan: &Scan, f: &mut PartyFeatures) {
     // Stream by stream, straight into the fields (no array of all nine windows to copy).
     let [i1, i24, i7] = scan.windows(Stream::In as usize);
     let [o1, o24, o7] = scan.windows(Stream::Out as usize);
     let [p1, p24, p7] = scan.windows(Stream::Pass as usize);
-    f.h1 = [flow(&i1), flow(&o1)];
-    f.h24 = [flow(&i24), flow(&o24)];
-    f.d7 = [flow(&i7), flow(&o7)];
+    f.h1 = [flow::<NARROW>(&i1), flow::<NARROW>(&o1)];
+    f.h24 = [flow::<NARROW>(&i24), flow::<NARROW>(&o24)];
+    f.d7 = [flow::<NARROW>(&i7), flow::<NARROW>(&o7)];
     f.pass_through_h1_minor = p1.sum();
     f.pass_through_h24_minor = p24.sum();
     f.pass_through_d7_minor = p7.sum();
@@ -1016,7 +1028,7 @@ impl FeatureStore {
             }
         }
 
-        write_features(scan, out);
+        write_features_of(scan, out);
         out.distinct_h24 = seen.distinct[0];
         out.distinct_d7 = seen.distinct[1];
         out.counterparties = u32::try_from(retained).unwrap_or(u32::MAX);

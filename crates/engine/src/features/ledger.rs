@@ -476,6 +476,12 @@ impl Fields {
         self.c.get(k).map_or(0, |&x| x.min(u64::from(u32::MAX)) as u32)
     }
 
+    /// A counter known to be below 2³² ([`Scan::narrow`]).
+    #[inline]
+    pub fn get_narrow(&self, k: usize) -> u32 {
+        self.c.get(k).map_or(0, |&x| x as u32)
+    }
+
     /// The sum.
     #[inline]
     pub fn sum(&self) -> u64 {
@@ -514,6 +520,10 @@ pub(crate) struct Scan {
     span: [u128; 2],
     /// Some record is below the new horizon.
     pub stale: bool,
+    /// No wide record was summed (only [`Records::scan_folding`] tells; `false` else): every
+    /// counter is then below 2³² (at most 31 a record, and 21,845 records in `u16` units),
+    /// so reading one needs no saturation.
+    pub narrow: bool,
     /// Where the records of the two keys looked for are.
     pub found: [Option<Found>; 2],
 }
@@ -526,6 +536,7 @@ impl Scan {
         self.bins = [Fields::default(); 12];
         self.span = [0; 2];
         self.stale = false;
+        self.narrow = true;
         self.found = [None; 2];
     }
 
@@ -725,6 +736,7 @@ impl Records<'_> {
                 at += SMALL_UNITS;
             } else {
                 let Some((k, r, n)) = self.words.get(at..self.len).and_then(decode_raw) else { break };
+                out.narrow &= n != WIDE_UNITS;
                 self.fold_one(&placer, horizon, keys, moved, out, (k, r, n), at, &mut keep);
                 at += n;
             }
