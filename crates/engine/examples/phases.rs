@@ -8,7 +8,8 @@
 //! ```
 //!
 //! `phases DIR observe` replays only `FeatureStore::observe`, once, inside
-//! `observe_all` (not inlined), for counting its instructions:
+//! `observe_all` (not inlined), and prints the state's bytes per account at the end; for
+//! counting observe's instructions:
 //!
 //! ```sh
 //! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='phases::observe_all' \
@@ -71,7 +72,12 @@ fn main() {
         let mut store = FeatureStore::new(&FeatureConfig::default(), accounts.len());
         let t = cpu_ns();
         observe_all(&mut store, &payments);
-        println!("{} payments · observe {:.0} ns", payments.len(), (cpu_ns() - t) as f64 / n);
+        println!(
+            "{} payments · observe {:.0} ns · state {:.2} bytes per account (FeatureStore::bytes)",
+            payments.len(),
+            (cpu_ns() - t) as f64 / n,
+            store.bytes() as f64 / accounts.len() as f64
+        );
         return;
     }
     let rounds: usize = std::env::args().nth(2).and_then(|r| r.parse().ok()).unwrap_or(3);

@@ -72,35 +72,50 @@
 //! | headers | 32.0 |
 //! | time buckets | 73.3 |
 //! | counterparties inline | 78.3 |
-//! | slack in the slices | 11.8 |
+//! | slack in the slices | 10.3 |
 //! | large counterparty sets (22,230 accounts) | 36.9 |
 //! | devices | 19.1 |
-//! | **total** | **251.3** (≈ 268 with 16 bytes of allocator overhead per allocation) |
+//! | **total** | **249.8** (≈ 266 with 16 bytes of allocator overhead per allocation) |
 //!
 //! (Large sets were 17.1 bytes until a bug that lost every large set but the first was
-//! fixed; their tables now grow by a quarter to keep the total under 256.)
+//! fixed; their tables now grow by a quarter to keep the total under 256. Slack was 11.8
+//! bytes before slices grew by at least 5 units and shrank at an eighth of slack, see
+//! `Account::reserve`: the total from [`FeatureStore::bytes`] after the same week, 251.3 →
+//! 249.8, with `phases DIR observe` on the world `sluice bench --population 1000000`
+//! leaves; `sluice bench` reports 253.1 bytes per account for the whole engine, 254.6
+//! before.)
 //!
 //! Speed, one core, CPU time of the observing thread, on a shared 2-core machine busy with
 //! other work (±15 % between runs). On 100,000 accounts (the `phases` example, which
 //! prefetches as [`FeatureStore::prefetch`] and [`FeatureStore::prefetch_early`] ask):
-//! about 1,070 ns per payment for `observe` (both sides, every feature) at a load of
-//! 2.5–3.4, against 1,390 ns for the code before real prefetch instructions and the
-//! reworked bucket pass, the two alternated in the same minutes (medians of 9 rounds each;
-//! that code took 1,330 ns on a quiet machine). On 1,000,000 accounts that code took 1,900–2,100 ns, 3,000 ns without
-//! prefetching. Where the time goes: the state is 250 MB, far beyond the caches, and each
-//! payment reads two account headers (aligned: one line each), then their slices (records
-//! at the front, counterparties at the back) and a device slot; the hooks issue prefetch
+//! about 1,100 ns per payment for `observe` (both sides, every feature) at a load of
+//! 2.1–2.7, against 1,140 ns for the code before the changes that cut its instructions by
+//! 18 % (below: results built in place, the 8-lane counterparty count, ...), the two
+//! alternated in the same minutes (medians of 24 rounds each; earlier sets of 9 rounds
+//! gave 940 against 1,046 ns and 960 against 1,062 ns: the misses, not the instructions,
+//! set most of the time). Before that, 1,390 ns before real prefetch instructions and the
+//! reworked bucket pass (1,330 ns on a quiet machine); on 1,000,000 accounts that code
+//! took 1,900–2,100 ns, 3,000 ns without prefetching. Where the time goes: the state is
+//! 250 MB, far beyond the caches, and each payment reads two account headers (aligned:
+//! one line each), then their slices (records at the front, counterparties at the back)
+//! and a device slot; the hooks issue prefetch
 //! instructions for those lines (x86_64; `safe_arch`, as the crate forbids `unsafe`), so
 //! the misses overlap with the previous payments' work without the CPU waiting on them
 //! (they were plain reads until then, 10–14 % of `perf` samples). In instructions
-//! (callgrind, 20,000 accounts × 3 days) `observe` is about 8,400 per payment (9,000
-//! before): 2,700 the one pass over both sides' buckets (about 18 records per payment
-//! there, each filed once, into the narrowest window holding it) that sums the windows,
-//! takes out the buckets gone stale and finds the ones to add to; 1,100 the counterparty
-//! pass (count and lookup as two loops, the count vectorised); about 1,300 adding the
-//! payment and re-filing stale buckets (about 60 % of the sides re-file, and about as many
-//! reallocate their slice); the rest building the two feature values and the device table.
-//! About 45 branches per payment mispredict (callgrind's branch model), mostly
+//! (callgrind on 20,000 accounts × 3 days, 117,766 payments:
+//! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='phases::observe_all'
+//! target/release/examples/phases DIR observe`) `observe` is about 7,070 per payment
+//! (8,620 before results were built in place and the other changes of that round, 9,000
+//! before the reworked bucket pass): about
+//! 2,300 the one pass over both sides' buckets (about 18 records per payment there, each
+//! filed once, into the narrowest window holding it; small records on a path of their
+//! own) that sums the windows, takes out the buckets gone stale and finds the ones to add
+//! to; about 950 the counterparty pass (the count vectorised 8 entries a step, the lookup
+//! a loop of its own; a large set sums its rings); about 330 reallocating slices (about
+//! 62 % of the sides re-file stale buckets, and about half reallocate, ~330 instructions
+//! each with the allocator); the rest adding the payment and re-filing, building the two
+//! feature values in place (about 400), the device table and the prefetch hooks.
+//! About 38 branches per payment mispredict (49 before; callgrind's branch model), mostly
 //! data-dependent ones in the bucket pass (record kind, stale or kept). Running window
 //! totals would make a payment touch only the buckets that change, at the cost of bytes the
 //! 256-byte budget does not have yet.
