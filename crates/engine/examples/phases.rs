@@ -6,6 +6,15 @@
 //! ```sh
 //! cargo run --release -p sluice-engine --example phases -- /tmp/benchdata/bench-100000-7d-seed1
 //! ```
+//!
+//! `phases DIR observe` replays only `FeatureStore::observe`, once, inside
+//! `observe_all` (not inlined), and prints the state's bytes per account at the end; for
+//! counting observe's instructions:
+//!
+//! ```sh
+//! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='phases::observe_all' \
+//!     target/release/examples/phases /tmp/w20k observe
+//! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a diagnostic tool")]
 
@@ -57,6 +66,20 @@ fn main() {
     let bare_src = "id = \"bare\"\nversion = \"1\"\ntimezone = \"Asia/Shanghai\"\n[thresholds]\nreview = 0.5\nblock = 0.9\n";
     let bare = Arc::new(Policy::compile(bare_src, "bare.toml", &lists).unwrap());
     let n = txs.len() as f64;
+    if std::env::args().nth(2).as_deref() == Some("observe") {
+        let payments: Vec<Payment> =
+            txs.iter().map(|(tx, p, q)| Payment::of(tx, *p, *q, &load.book)).collect();
+        let mut store = FeatureStore::new(&FeatureConfig::default(), accounts.len());
+        let t = cpu_ns();
+        observe_all(&mut store, &payments);
+        println!(
+            "{} payments · observe {:.0} ns · state {:.2} bytes per account (FeatureStore::bytes)",
+            payments.len(),
+            (cpu_ns() - t) as f64 / n,
+            store.bytes() as f64 / accounts.len() as f64
+        );
+        return;
+    }
     let rounds: usize = std::env::args().nth(2).and_then(|r| r.parse().ok()).unwrap_or(3);
     for round in 0..rounds {
         let mut bare_engine =
@@ -77,15 +100,7 @@ fn main() {
             txs.iter().map(|(tx, p, q)| Payment::of(tx, *p, *q, &load.book)).collect();
         let mut store = FeatureStore::new(&FeatureConfig::default(), accounts.len());
         let t = cpu_ns();
-        for (i, p) in payments.iter().enumerate() {
-            if let Some(n) = payments.get(i + 2) {
-                store.prefetch_early(n);
-            }
-            if let Some(n) = payments.get(i + 1) {
-                store.prefetch(n);
-            }
-            black_box(store.observe(p));
-        }
+        observe_all(&mut store, &payments);
         let observe = (cpu_ns() - t) as f64 / n;
 
         let mut engine = engine;
@@ -94,6 +109,20 @@ fn main() {
             "round {round}: prepare {prepare:.0} ns · observe {observe:.0} ns · whole {whole:.0} ns · rules + decision ≈ {:.0} ns · whole without rules {no_rules:.0} ns",
             whole - prepare - observe
         );
+    }
+}
+
+/// Observes every payment, prefetching as the hooks ask.
+#[inline(never)]
+fn observe_all(store: &mut FeatureStore, payments: &[Payment]) {
+    for (i, p) in payments.iter().enumerate() {
+        if let Some(n) = payments.get(i + 2) {
+            store.prefetch_early(n);
+        }
+        if let Some(n) = payments.get(i + 1) {
+            store.prefetch(n);
+        }
+        black_box(store.observe(p));
     }
 }
 

@@ -72,35 +72,50 @@
 //! | headers | 32.0 |
 //! | time buckets | 73.3 |
 //! | counterparties inline | 78.3 |
-//! | slack in the slices | 11.8 |
+//! | slack in the slices | 10.3 |
 //! | large counterparty sets (22,230 accounts) | 36.9 |
 //! | devices | 19.1 |
-//! | **total** | **251.3** (≈ 268 with 16 bytes of allocator overhead per allocation) |
+//! | **total** | **249.8** (≈ 266 with 16 bytes of allocator overhead per allocation) |
 //!
 //! (Large sets were 17.1 bytes until a bug that lost every large set but the first was
-//! fixed; their tables now grow by a quarter to keep the total under 256.)
+//! fixed; their tables now grow by a quarter to keep the total under 256. Slack was 11.8
+//! bytes before slices grew by at least 5 units and shrank at an eighth of slack, see
+//! `Account::reserve`: the total from [`FeatureStore::bytes`] after the same week, 251.3 →
+//! 249.8, with `phases DIR observe` on the world `sluice bench --population 1000000`
+//! leaves; `sluice bench` reports 253.1 bytes per account for the whole engine, 254.6
+//! before.)
 //!
 //! Speed, one core, CPU time of the observing thread, on a shared 2-core machine busy with
 //! other work (±15 % between runs). On 100,000 accounts (the `phases` example, which
 //! prefetches as [`FeatureStore::prefetch`] and [`FeatureStore::prefetch_early`] ask):
-//! about 1,070 ns per payment for `observe` (both sides, every feature) at a load of
-//! 2.5–3.4, against 1,390 ns for the code before real prefetch instructions and the
-//! reworked bucket pass, the two alternated in the same minutes (medians of 9 rounds each;
-//! that code took 1,330 ns on a quiet machine). On 1,000,000 accounts that code took 1,900–2,100 ns, 3,000 ns without
-//! prefetching. Where the time goes: the state is 250 MB, far beyond the caches, and each
-//! payment reads two account headers (aligned: one line each), then their slices (records
-//! at the front, counterparties at the back) and a device slot; the hooks issue prefetch
+//! about 1,100 ns per payment for `observe` (both sides, every feature) at a load of
+//! 2.1–2.7, against 1,140 ns for the code before the changes that cut its instructions by
+//! 18 % (below: results built in place, the 8-lane counterparty count, ...), the two
+//! alternated in the same minutes (medians of 24 rounds each; earlier sets of 9 rounds
+//! gave 940 against 1,046 ns and 960 against 1,062 ns: the misses, not the instructions,
+//! set most of the time). Before that, 1,390 ns before real prefetch instructions and the
+//! reworked bucket pass (1,330 ns on a quiet machine); on 1,000,000 accounts that code
+//! took 1,900–2,100 ns, 3,000 ns without prefetching. Where the time goes: the state is
+//! 250 MB, far beyond the caches, and each payment reads two account headers (aligned:
+//! one line each), then their slices (records at the front, counterparties at the back)
+//! and a device slot; the hooks issue prefetch
 //! instructions for those lines (x86_64; `safe_arch`, as the crate forbids `unsafe`), so
 //! the misses overlap with the previous payments' work without the CPU waiting on them
 //! (they were plain reads until then, 10–14 % of `perf` samples). In instructions
-//! (callgrind, 20,000 accounts × 3 days) `observe` is about 8,400 per payment (9,000
-//! before): 2,700 the one pass over both sides' buckets (about 18 records per payment
-//! there, each filed once, into the narrowest window holding it) that sums the windows,
-//! takes out the buckets gone stale and finds the ones to add to; 1,100 the counterparty
-//! pass (count and lookup as two loops, the count vectorised); about 1,300 adding the
-//! payment and re-filing stale buckets (about 60 % of the sides re-file, and about as many
-//! reallocate their slice); the rest building the two feature values and the device table.
-//! About 45 branches per payment mispredict (callgrind's branch model), mostly
+//! (callgrind on 20,000 accounts × 3 days, 117,766 payments:
+//! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='phases::observe_all'
+//! target/release/examples/phases DIR observe`) `observe` is about 7,070 per payment
+//! (8,620 before results were built in place and the other changes of that round, 9,000
+//! before the reworked bucket pass): about
+//! 2,300 the one pass over both sides' buckets (about 18 records per payment there, each
+//! filed once, into the narrowest window holding it; small records on a path of their
+//! own) that sums the windows, takes out the buckets gone stale and finds the ones to add
+//! to; about 950 the counterparty pass (the count vectorised 8 entries a step, the lookup
+//! a loop of its own; a large set sums its rings); about 330 reallocating slices (about
+//! 62 % of the sides re-file stale buckets, and about half reallocate, ~330 instructions
+//! each with the allocator); the rest adding the payment and re-filing, building the two
+//! feature values in place (about 400), the device table and the prefetch hooks.
+//! About 38 branches per payment mispredict (49 before; callgrind's branch model), mostly
 //! data-dependent ones in the bucket pass (record kind, stale or kept). Running window
 //! totals would make a payment touch only the buckets that change, at the cost of bytes the
 //! 256-byte budget does not have yet.
@@ -352,20 +367,25 @@ impl Account {
     }
 
     /// Makes room for `extra` more units between the regions, reallocating (an eighth more
-    /// than needed, at least 3 units: a small record) when there is not.
+    /// than needed, at least 5 units: a small record and a counterparty entry, what a
+    /// payment usually adds) when there is not. With at least 3 (a record alone), the next
+    /// payment reallocated again: 44.5 % of sides reallocated on the 1M-account week, 40 %
+    /// now (37 % growing, 3 % shrinking).
     fn reserve(&mut self, extra: usize) {
         if self.free() >= extra {
             return;
         }
         let used = usize::from(self.rec_len) + self.cp_words();
-        self.resize(used + extra + (used / 8).max(3));
+        self.resize(used + extra + (used / 8).max(5));
     }
 
-    /// Gives memory back when more than a quarter (and 8 units) is slack, keeping a little.
+    /// Gives memory back when more than an eighth (and 4 units) is slack, keeping a little:
+    /// tighter than growth leaves, which pays for growth's larger minimum (the 1M-account
+    /// week ends 1.5 bytes an account smaller than with a quarter and 8 units).
     fn shrink(&mut self) {
         let used = usize::from(self.rec_len) + self.cp_words();
-        if self.words.len() > used + 8 + used / 4 {
-            self.resize(used + 3 + used / 16);
+        if self.words.len() > used + 4 + used / 8 {
+            self.resize(used + 2 + used / 32);
         }
     }
 
@@ -411,35 +431,53 @@ impl Account {
     }
 }
 
-/// The public view of summed bucket contents.
-#[inline]
-fn flow(f: &Fields) -> Flow {
+/// The public view of summed bucket contents; `NARROW` when every counter is known to be
+/// below 2³² ([`Scan::narrow`]).
+#[inline(always)]
+fn flow<const NARROW: bool>(f: &Fields) -> Flow {
+    let get = |k| if NARROW { f.get_narrow(k) } else { f.get(k) };
     Flow {
-        count: f.get(0),
+        count: get(0),
         sum_minor: f.sum(),
-        round: f.get(1),
-        pegged: f.get(2),
-        night: f.get(3),
-        new_counterparty: f.get(4),
+        round: get(1),
+        pegged: get(2),
+        night: get(3),
+        new_counterparty: get(4),
     }
 }
 
 /// The window features of a scan.
 #[inline]
 fn features(scan: &Scan) -> PartyFeatures {
+    let mut f = PartyFeatures::default();
+    write_features::<false>(scan, &mut f);
+    f
+}
+
+/// [`features`] written into `f`'s window fields (the others are left as they are), so that
+/// the observing path builds each side's features where they are returned. Without wide
+/// records (nearly every side) no counter needs saturating: 45 comparisons fewer.
+#[inline(always)]
+fn write_features_of(scan: &Scan, f: &mut PartyFeatures) {
+    if scan.narrow {
+        write_features::<true>(scan, f);
+    } else {
+        write_features::<false>(scan, f);
+    }
+}
+
+#[inline(always)]
+fn write_features<const NARROW: bool>(scan: &Scan, f: &mut PartyFeatures) {
     // Stream by stream, straight into the fields (no array of all nine windows to copy).
     let [i1, i24, i7] = scan.windows(Stream::In as usize);
     let [o1, o24, o7] = scan.windows(Stream::Out as usize);
     let [p1, p24, p7] = scan.windows(Stream::Pass as usize);
-    PartyFeatures {
-        h1: [flow(&i1), flow(&o1)],
-        h24: [flow(&i24), flow(&o24)],
-        d7: [flow(&i7), flow(&o7)],
-        pass_through_h1_minor: p1.sum(),
-        pass_through_h24_minor: p24.sum(),
-        pass_through_d7_minor: p7.sum(),
-        ..PartyFeatures::default()
-    }
+    f.h1 = [flow::<NARROW>(&i1), flow::<NARROW>(&o1)];
+    f.h24 = [flow::<NARROW>(&i24), flow::<NARROW>(&o24)];
+    f.d7 = [flow::<NARROW>(&i7), flow::<NARROW>(&o7)];
+    f.pass_through_h1_minor = p1.sum();
+    f.pass_through_h24_minor = p24.sum();
+    f.pass_through_d7_minor = p7.sum();
 }
 
 /// Distinct payer accounts per device, distinct devices per account: an open-addressing
@@ -574,6 +612,9 @@ pub struct FeatureStore {
     devices: Devices,
     moved: Vec<(u16, Rec)>,
     found: Vec<(usize, Found)>,
+    /// The bucket pass's findings for the side being observed (scratch, kept here so
+    /// that it is filled in place rather than returned and copied).
+    scan: Scan,
     /// Which accounts this store holds: those whose index `i` has `i & shard_mask == shard`,
     /// at `i >> shard_bits` (see [`FeatureStore::split`]).
     shard: u32,
@@ -603,6 +644,7 @@ impl FeatureStore {
             devices: Devices::default(),
             moved: Vec::new(),
             found: Vec::new(),
+            scan: Scan::default(),
             shard: 0,
             shard_bits: 0,
         }
@@ -626,6 +668,7 @@ impl FeatureStore {
             devices,
             moved: Vec::new(),
             found: Vec::new(),
+            scan: Scan::default(),
             shard,
             shard_bits: 1,
         };
@@ -652,6 +695,7 @@ impl FeatureStore {
             shard_bits: 0,
             moved: Vec::new(),
             found: Vec::new(),
+            scan: Scan::default(),
             amounts: even.amounts,
             pass_hours: even.pass_hours,
             clock: even.clock.clone(),
@@ -690,8 +734,17 @@ impl FeatureStore {
     }
 
     /// Records one payment on its platform sides and returns their features including it.
+    #[inline]
     pub fn observe(&mut self, p: &Payment) -> Observed {
-        self.observe_part(p, None).observed
+        // `observe_part(p, None)` built in place: its result, moved out of a `Partial`,
+        // copied both sides' features twice more.
+        let amount = self.amounts.classify(p.amount_minor);
+        let night = self.clock.is_night(p.ts);
+        let (accounts_on_device, new_pair) = self.observe_device(p).unwrap_or((0, false));
+        let mut observed = Observed { payer: None, payee: None, accounts_on_device, amount, night };
+        self.record_device(p, new_pair);
+        self.observe_sides(p, amount, night, &mut observed.payer, &mut observed.payee);
+        observed
     }
 
     /// [`observe`](Self::observe) for the sides this store holds. `before` is what the
@@ -867,7 +920,8 @@ impl FeatureStore {
         class: AmountClass,
         night: bool,
         counterparty: u64,
-    ) -> PartyFeatures {
+        out: &mut PartyFeatures,
+    ) {
         let pass_hours = self.pass_hours;
         let m = ts.as_micros().div_euclid(MICROS_PER_MINUTE);
         let a = account_slot(&mut self.accounts, idx);
@@ -941,7 +995,8 @@ impl FeatureStore {
         let batch = &mut self.moved;
         batch.clear();
         let mut recs = a.records();
-        let mut scan = recs.scan_folding(decode_ref, &spans, &horizon, keys, batch);
+        let scan = &mut self.scan;
+        recs.scan_folding(decode_ref, &spans, &horizon, keys, batch, scan);
         a.rec_len = recs.len as u16;
         a.newest_minute = newest;
         // Pass-through, then this payment.
@@ -988,12 +1043,11 @@ impl FeatureStore {
             }
         }
 
-        let mut f = features(&scan);
-        f.distinct_h24 = seen.distinct[0];
-        f.distinct_d7 = seen.distinct[1];
-        f.counterparties = u32::try_from(retained).unwrap_or(u32::MAX);
-        f.devices = a.devices;
-        f
+        write_features_of(scan, out);
+        out.distinct_h24 = seen.distinct[0];
+        out.distinct_d7 = seen.distinct[1];
+        out.counterparties = u32::try_from(retained).unwrap_or(u32::MAX);
+        out.devices = a.devices;
     }
 }
 
@@ -1002,6 +1056,9 @@ const NO_KEY: u16 = u16::MAX;
 
 /// Adds `rec` to the record of `key` at `found` (or a new one); returns by how many words
 /// an existing record grew.
+// Inlined with `Records::merged` and `Records::put` (as calls they cost ~200 instructions
+// a payment in moving their arguments and results through memory).
+#[inline(always)]
 fn add_record(a: &mut Account, key: u16, found: Option<Found>, rec: &Rec) -> usize {
     // Decoded and merged once, for the room it needs and for writing it.
     let m = a.records().merged(found, rec);
@@ -1138,6 +1195,14 @@ impl FeatureStore {
         new_pair: bool,
         out: &mut [Option<PartyFeatures>; 2],
     ) {
+        self.record_device(p, new_pair);
+        let [payer, payee] = out;
+        self.observe_sides(p, amount, night, payer, payee);
+    }
+
+    /// One more device for the payer when (device, payer) was new.
+    #[inline(always)]
+    fn record_device(&mut self, p: &Payment, new_pair: bool) {
         if new_pair
             && let Some(payer) = p.payer.account
             && let Some(i) = self.local(payer)
@@ -1145,12 +1210,26 @@ impl FeatureStore {
             let a = account_slot(&mut self.accounts, i);
             a.devices = a.devices.saturating_add(1);
         }
-        let sides = [(&p.payer, &p.payee, Direction::Out), (&p.payee, &p.payer, Direction::In)];
-        for ((me, other, dir), slot) in sides.into_iter().zip(out.iter_mut()) {
+    }
+
+    /// The sides of [`observe_held`](Self::observe_held), each written into its slot in
+    /// place (a `PartyFeatures` is about 240 bytes: built elsewhere and moved, it cost a
+    /// copy or two per side).
+    #[inline(always)]
+    fn observe_sides(
+        &mut self,
+        p: &Payment,
+        amount: AmountClass,
+        night: bool,
+        payer: &mut Option<PartyFeatures>,
+        payee: &mut Option<PartyFeatures>,
+    ) {
+        let sides = [(&p.payer, &p.payee, Direction::Out, payer), (&p.payee, &p.payer, Direction::In, payee)];
+        for (me, other, dir, slot) in sides {
             let Some(i) = me.account.and_then(|idx| self.local(idx)) else { continue };
-            let mut f = self.observe_side(i, dir, p.ts, p.amount_minor, amount, night, other.key);
+            let f = slot.insert(PartyFeatures::default());
+            self.observe_side(i, dir, p.ts, p.amount_minor, amount, night, other.key, f);
             f.age_micros = me.created_at.map(|c| p.ts.as_micros() - c.as_micros());
-            *slot = Some(f);
         }
     }
 

@@ -67,6 +67,7 @@ const _: () = assert!(SMALL.counter == 3 && SMALL.sum == 21 && NARROW.counter ==
 
 impl Packing {
     /// Tag, key, five counters, sum, from the low bits up.
+    #[inline(always)]
     fn pack(self, tag: u64, key: u16, r: &Rec) -> u64 {
         let mut v = tag | (u64::from(key) & KEY_MASK) << 2;
         let mut shift = 12;
@@ -149,39 +150,50 @@ impl Rec {
     /// [`Rec::encode`] with its [`Rec::units`] `n` known.
     #[inline]
     fn encode_as(&self, n: usize, key: u16, out: &mut [Unit]) {
-        let v = match n {
-            SMALL_UNITS => SMALL.pack(TAG_SMALL, key, self),
-            NARROW_UNITS => NARROW.pack(TAG_NARROW, key, self),
-            _ => {
-                let head = TAG_WIDE | (u64::from(key) & KEY_MASK) << 2;
-                let tail = [
-                    u64::from(self.count),
-                    self.sum,
-                    u64::from(self.round),
-                    u64::from(self.pegged),
-                    u64::from(self.night),
-                    u64::from(self.new),
-                ];
-                let widths = [2usize, 4, 2, 2, 2, 2];
-                if let Some(o) = out.first_mut() {
-                    *o = head as Unit;
+        // Each kind written with its length a constant (a loop over a variable `n` was
+        // most of this function's cost), the rare wide kind out of line.
+        match n {
+            SMALL_UNITS => write_units::<SMALL_UNITS>(SMALL.pack(TAG_SMALL, key, self), out),
+            NARROW_UNITS => write_units::<NARROW_UNITS>(NARROW.pack(TAG_NARROW, key, self), out),
+            _ => self.encode_wide(key, out),
+        }
+    }
+
+    /// [`Rec::encode_as`] of a wide record.
+    #[cold]
+    #[inline(never)]
+    fn encode_wide(&self, key: u16, out: &mut [Unit]) {
+        let head = TAG_WIDE | (u64::from(key) & KEY_MASK) << 2;
+        let tail = [
+            u64::from(self.count),
+            self.sum,
+            u64::from(self.round),
+            u64::from(self.pegged),
+            u64::from(self.night),
+            u64::from(self.new),
+        ];
+        let widths = [2usize, 4, 2, 2, 2, 2];
+        if let Some(o) = out.first_mut() {
+            *o = head as Unit;
+        }
+        let mut at = 1;
+        for (x, w) in tail.into_iter().zip(widths) {
+            for k in 0..w {
+                if let Some(o) = out.get_mut(at + k) {
+                    *o = (x >> (16 * k)) as Unit;
                 }
-                let mut at = 1;
-                for (x, w) in tail.into_iter().zip(widths) {
-                    for k in 0..w {
-                        if let Some(o) = out.get_mut(at + k) {
-                            *o = (x >> (16 * k)) as Unit;
-                        }
-                    }
-                    at += w;
-                }
-                return;
             }
-        };
-        if let Some(o) = out.get_mut(..n) {
-            for (k, o) in o.iter_mut().enumerate() {
-                *o = (v >> (16 * k)) as Unit;
-            }
+            at += w;
+        }
+    }
+}
+
+/// Writes the low `N` units of `v` to the start of `out`.
+#[inline(always)]
+fn write_units<const N: usize>(v: u64, out: &mut [Unit]) {
+    if let Some(o) = out.get_mut(..N) {
+        for (k, o) in o.iter_mut().enumerate() {
+            *o = (v >> (16 * k)) as Unit;
         }
     }
 }
@@ -232,6 +244,52 @@ pub(crate) enum Raw {
     Small(u64),
     Narrow(u64),
     Wide(Rec),
+}
+
+/// What the bucket pass reads of a record's contents: [`Raw`], or [`SmallRaw`] where the
+/// record is known to be small (no dispatch on the kind).
+pub(crate) trait Contents: Copy {
+    fn rec(&self) -> Rec;
+    fn sum(&self) -> u64;
+    fn add_to(&self, f: &mut Fields);
+}
+
+/// A small record's packed number.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SmallRaw(u64);
+
+impl Contents for SmallRaw {
+    #[inline(always)]
+    fn rec(&self) -> Rec {
+        Raw::Small(self.0).rec()
+    }
+
+    #[inline(always)]
+    fn sum(&self) -> u64 {
+        Raw::Small(self.0).sum()
+    }
+
+    #[inline(always)]
+    fn add_to(&self, f: &mut Fields) {
+        Raw::Small(self.0).add_to(f);
+    }
+}
+
+impl Contents for Raw {
+    #[inline(always)]
+    fn rec(&self) -> Rec {
+        Raw::rec(self)
+    }
+
+    #[inline(always)]
+    fn sum(&self) -> u64 {
+        Raw::sum(self)
+    }
+
+    #[inline(always)]
+    fn add_to(&self, f: &mut Fields) {
+        Raw::add_to(self, f);
+    }
 }
 
 impl Raw {
@@ -418,6 +476,12 @@ impl Fields {
         self.c.get(k).map_or(0, |&x| x.min(u64::from(u32::MAX)) as u32)
     }
 
+    /// A counter known to be below 2³² ([`Scan::narrow`]).
+    #[inline]
+    pub fn get_narrow(&self, k: usize) -> u32 {
+        self.c.get(k).map_or(0, |&x| x as u32)
+    }
+
     /// The sum.
     #[inline]
     pub fn sum(&self) -> u64 {
@@ -456,11 +520,26 @@ pub(crate) struct Scan {
     span: [u128; 2],
     /// Some record is below the new horizon.
     pub stale: bool,
+    /// No wide record was summed (only [`Records::scan_folding`] tells; `false` else): every
+    /// counter is then below 2³² (at most 31 a record, and 21,845 records in `u16` units),
+    /// so reading one needs no saturation.
+    pub narrow: bool,
     /// Where the records of the two keys looked for are.
     pub found: [Option<Found>; 2],
 }
 
 impl Scan {
+    /// [`Scan::default`] in place (assigning a default built aside costs a copy of the
+    /// whole `Scan`).
+    #[inline(always)]
+    pub fn reset(&mut self) {
+        self.bins = [Fields::default(); 12];
+        self.span = [0; 2];
+        self.stale = false;
+        self.narrow = true;
+        self.found = [None; 2];
+    }
+
     /// Adds a record of `stream`, `tier`, starting at `start`.
     #[inline(always)]
     pub fn add(&mut self, spans: &Spans, stream: usize, tier: Tier, start: i64, r: &Rec) {
@@ -549,7 +628,7 @@ impl Placer {
     /// is below the horizon. The same as [`Scan::add`] with the tier and start the key
     /// names.
     #[inline(always)]
-    fn file(&self, k: u16, r: &Raw, out: &mut Scan) -> (usize, i64, bool) {
+    fn file<C: Contents>(&self, k: u16, r: &C, out: &mut Scan) -> (usize, i64, bool) {
         let slot = i64::from(k & 0xff);
         let t = usize::from(slot >= i64::from(HOUR_BASE)) + usize::from(slot >= i64::from(DAY_BASE));
         let now = self.refs[t];
@@ -619,6 +698,10 @@ impl Records<'_> {
     /// as they are (read against `old_minute`), the stale ones (below `horizon`) moved to
     /// `moved` with their new keys and the rest compacted; `found` is where the kept records
     /// of `keys` are after that.
+    ///
+    /// The result goes to `out` (overwritten) rather than being returned: a `Scan` is
+    /// about 660 bytes, and returning one cost a `memcpy` per side.
+    #[inline(always)]
     pub fn scan_folding(
         &mut self,
         old_minute: i64,
@@ -626,50 +709,91 @@ impl Records<'_> {
         horizon: &Horizon,
         keys: [u16; 2],
         moved: &mut Vec<(u16, Rec)>,
-    ) -> Scan {
-        let mut out = Scan::default();
+        out: &mut Scan,
+    ) {
+        out.reset();
         let placer = Placer::new(old_minute, spans, horizon);
         let (mut at, mut keep) = (0, 0);
-        while let Some((k, r, n)) = self.words.get(at..self.len).and_then(decode_raw) {
-            let (t, start, stale) = placer.file(k, &r, &mut out);
-            let stream = stream_of(k);
-            if stale {
-                out.stale = true;
-                let stream = match stream {
-                    0 => Stream::In,
-                    1 => Stream::Out,
-                    _ => Stream::Pass,
+        // Small records (94 %) take a path of their own: their length and kind are
+        // constants there, which saves the dispatch on the kind at each use.
+        while let Some(&first) = self.words.get(at).filter(|_| at < self.len) {
+            if u64::from(first) & 3 == TAG_SMALL {
+                let Some(&[a, b, c]) = self.words.get(at..(at + SMALL_UNITS).min(self.len)) else {
+                    break;
                 };
-                if let Some((to, to_start)) = TIERS.get(t).and_then(|&tier| horizon.place(start, tier)) {
-                    moved.push((make_key(stream, to, to_start), r.rec()));
-                }
+                let v = u64::from(a) | u64::from(b) << 16 | u64::from(c) << 32;
+                let k = ((v >> 2) & KEY_MASK) as u16;
+                self.fold_one(
+                    &placer,
+                    horizon,
+                    keys,
+                    moved,
+                    out,
+                    (k, SmallRaw(v), SMALL_UNITS),
+                    at,
+                    &mut keep,
+                );
+                at += SMALL_UNITS;
             } else {
-                if keep != at {
-                    // Records are a few units: a loop beats a call to `memmove`.
-                    for j in 0..n {
-                        if let Some(&u) = self.words.get(at + j)
-                            && let Some(to) = self.words.get_mut(keep + j)
-                        {
-                            *to = u;
-                        }
-                    }
-                }
-                if k == keys[0] {
-                    out.found[0] = Some(Found { at: keep, words: n });
-                } else if k == keys[1] {
-                    out.found[1] = Some(Found { at: keep, words: n });
-                }
-                keep += n;
+                let Some((k, r, n)) = self.words.get(at..self.len).and_then(decode_raw) else { break };
+                out.narrow &= n != WIDE_UNITS;
+                self.fold_one(&placer, horizon, keys, moved, out, (k, r, n), at, &mut keep);
+                at += n;
             }
-            at += n;
         }
         self.len = keep;
-        out
+    }
+
+    /// One record of [`scan_folding`](Self::scan_folding): `(key, contents, units)` at
+    /// `at`, filed, then moved to `moved` if stale or else compacted to `keep`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn fold_one<C: Contents>(
+        &mut self,
+        placer: &Placer,
+        horizon: &Horizon,
+        keys: [u16; 2],
+        moved: &mut Vec<(u16, Rec)>,
+        out: &mut Scan,
+        (k, r, n): (u16, C, usize),
+        at: usize,
+        keep: &mut usize,
+    ) {
+        let (t, start, stale) = placer.file(k, &r, out);
+        if stale {
+            out.stale = true;
+            let stream = match stream_of(k) {
+                0 => Stream::In,
+                1 => Stream::Out,
+                _ => Stream::Pass,
+            };
+            if let Some((to, to_start)) = TIERS.get(t).and_then(|&tier| horizon.place(start, tier)) {
+                moved.push((make_key(stream, to, to_start), r.rec()));
+            }
+        } else {
+            let kept = *keep;
+            if kept != at {
+                // Records are a few units: a loop beats a call to `memmove`.
+                for j in 0..n {
+                    if let Some(&u) = self.words.get(at + j)
+                        && let Some(to) = self.words.get_mut(kept + j)
+                    {
+                        *to = u;
+                    }
+                }
+            }
+            if k == keys[0] {
+                out.found[0] = Some(Found { at: kept, words: n });
+            } else if k == keys[1] {
+                out.found[1] = Some(Found { at: kept, words: n });
+            }
+            *keep = kept + n;
+        }
     }
 
     /// The record `found` with `add` merged in (or `add` alone), its units, and how many
     /// more units than `found` it takes.
-    #[inline]
+    #[inline(always)]
     pub fn merged(&self, found: Option<Found>, add: &Rec) -> (Rec, usize, usize) {
         match found {
             Some(f) => {
@@ -691,7 +815,7 @@ impl Records<'_> {
 
     /// Writes the [`merged`](Self::merged) record `m` of `key` in place of `found` (or
     /// appends it). The caller has made room for its extra words after `len`.
-    #[inline]
+    #[inline(always)]
     pub fn put(&mut self, key: u16, found: Option<Found>, (r, grow, n): (Rec, usize, usize)) {
         match found {
             Some(f) => {
