@@ -5,7 +5,6 @@
 mod backtest;
 mod cmd;
 mod fmt;
-mod huge_pages;
 mod setup;
 
 use clap::{Parser, Subcommand};
@@ -59,12 +58,6 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(
-        cli.command,
-        Command::Demo(_) | Command::Replay(_) | Command::Backtest(_) | Command::Bench(_) | Command::Sweep(_)
-    ) {
-        huge_pages::ask();
-    }
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),

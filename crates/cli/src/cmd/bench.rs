@@ -193,15 +193,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         policy.rules.len(),
         lists.version()
     )?;
-    writeln!(
-        out,
-        "memory: {}",
-        if crate::huge_pages::asked() {
-            "malloc asks for transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1)"
-        } else {
-            "small pages (huge pages not asked for: SLUICE_HUGE_PAGES=0, not glibc, or the kernel's mode is not madvise)"
-        }
-    )?;
     for &population in &args.population {
         let tmp;
         let dir = match &args.data_dir {
