@@ -1144,7 +1144,7 @@ fn add_batch(a: &mut Account, batch: &mut Vec<(u16, Rec)>, found: &mut Vec<(usiz
 }
 
 /// Two lanes: stores that share one stream's work by account *and* by device, so that both
-/// threads of [`crate::lanes`] have a half of every kind of stateful work.
+/// threads of [`crate::decide::lanes`] have a half of every kind of stateful work.
 impl FeatureStore {
     /// [`split`](Self::split), with the device table split as well, by
     /// [`device_lane`](Self::device_lane).

@@ -283,7 +283,7 @@ pub struct Condition {
     pub warnings: Vec<ExprError>,
     /// Whether the condition reads a side's `restriction`: then its value depends on the
     /// decisions before the payment, not only on the payments, and a parallel decider must
-    /// evaluate it in input order (see `crate::lanes`).
+    /// evaluate it in input order (see `crate::decide::lanes`).
     pub reads_restrictions: bool,
 }
 

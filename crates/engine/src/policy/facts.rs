@@ -244,7 +244,7 @@ pub struct Facts<'a> {
 /// screened yet, 1 = no match, 2 = a match whose exact score is in a side map, since matches
 /// are rare). One array read per `screen()` on the inline path after the first payment.
 ///
-/// Shared by the threads that evaluate rules in parallel (`crate::lanes`): a slot only ever
+/// Shared by the threads that evaluate rules in parallel (`crate::decide::lanes`): a slot only ever
 /// goes from 0 to its one value (screening is a pure function of the name and the list), so
 /// two threads that screen the same account at once store the same bits, and a match's score
 /// is in the map before its slot says 2.
