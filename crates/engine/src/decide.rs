@@ -568,7 +568,7 @@ impl Engine {
         let draft = cx.evaluate(
             tx,
             [payer, payee],
-            &obs,
+            &Seen::of(&obs),
             prepared.local,
             &prepared.memo,
             restrictions,
@@ -584,6 +584,28 @@ impl Engine {
     /// The restriction in force on account `idx` at `ts`.
     pub(crate) fn restriction_at(&self, idx: Option<u32>, ts: Timestamp) -> AccountAction {
         idx.and_then(|i| self.restrictions.get(&i)).map_or(AccountAction::None, |r| r.at(ts))
+    }
+}
+
+/// What the feature store found of a payment, as the rules read it: the sides' features
+/// borrowed where they lie (the lanes publish them in vectors that the other lane reads in
+/// place: copying them would pull every line of them across the cores).
+pub(crate) struct Seen<'a> {
+    pub payer: Option<&'a PartyFeatures>,
+    pub payee: Option<&'a PartyFeatures>,
+    pub amount: crate::features::amounts::AmountClass,
+    pub accounts_on_device: u32,
+}
+
+impl<'a> Seen<'a> {
+    /// A whole store's findings.
+    pub(crate) fn of(o: &'a crate::features::Observed) -> Self {
+        Seen {
+            payer: o.payer.as_ref(),
+            payee: o.payee.as_ref(),
+            amount: o.amount,
+            accounts_on_device: o.accounts_on_device,
+        }
     }
 }
 
@@ -642,7 +664,7 @@ impl RulesCx<'_> {
         &self,
         tx: &Transaction,
         sides: [Option<u32>; 2],
-        obs: &crate::features::Observed,
+        obs: &Seen<'_>,
         local: LocalTime,
         memo: &MemoFacts<'_>,
         restrictions: [AccountAction; 2],
@@ -652,8 +674,8 @@ impl RulesCx<'_> {
         let [payer, payee] = sides;
         let facts = Facts {
             tx,
-            payer: side(tx, payer, true, accounts, obs.payer.as_ref(), restrictions[0]),
-            payee: side(tx, payee, false, accounts, obs.payee.as_ref(), restrictions[1]),
+            payer: side(tx, payer, true, accounts, obs.payer, restrictions[0]),
+            payee: side(tx, payee, false, accounts, obs.payee, restrictions[1]),
             local,
             observed: PaymentFacts {
                 round: obs.amount.round,

@@ -35,9 +35,9 @@
 //! is then late at the next meeting. Never parking is as fast on idle cores and ruinous on
 //! busy ones.)
 
-use super::{Draft, Engine, EngineError, Prepared, RuleCounters, RulesCx, finalize};
+use super::{Draft, Engine, EngineError, Prepared, RuleCounters, RulesCx, Seen, finalize};
 use crate::features::amounts::AmountClass;
-use crate::features::{FeatureStore, Observed, PartyFeatures, Payment};
+use crate::features::{FeatureStore, PartyFeatures, Payment};
 use sluice_core::{AccountAction, Decision, Transaction};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, mpsc};
@@ -376,24 +376,25 @@ fn read_if<T>(cond: bool, v: &RwLock<T>) -> Option<RwLockReadGuard<'_, T>> {
 type Halves<'g, T> = [Option<RwLockReadGuard<'g, Vec<T>>>; 2];
 
 /// The features store's findings on payment `j` of the batch, from both lanes.
-fn observed(
+fn observed<'g>(
     found: Option<Found>,
     devices: &Halves<'_, (u32, bool)>,
-    features: &Published<'_>,
+    features: &'g Published<'_>,
     cursors: &mut [usize; 2],
     sides: [Option<u32>; 2],
     j: usize,
-) -> Observed {
-    let (amount, night) = found.map_or((AmountClass::default(), false), |f| (f.amount, f.night));
+) -> Seen<'g> {
+    let amount = found.map_or(AmountClass::default(), |f| f.amount);
     let dev = device_counts(found, devices, j);
-    // Each lane published its sides in batch order, payer before payee: take them in turn.
+    // Each lane published its sides in batch order, payer before payee: take them in turn,
+    // where they lie.
     let [payer, payee] = sides.map(|idx| {
         let lane = usize::from(idx? & 1 == 1);
         let at = cursors[lane];
         cursors[lane] += 1;
-        features[lane].as_ref().and_then(|f| f.0.get(at).copied())
+        features[lane].as_ref().and_then(|f| f.0.get(at))
     });
-    Observed { payer, payee, accounts_on_device: dev.0, amount, night }
+    Seen { payer, payee, accounts_on_device: dev.0, amount }
 }
 
 /// Payment `j`'s device counts, from the lane whose table holds its device.
