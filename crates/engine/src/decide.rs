@@ -234,6 +234,12 @@ impl Preparer {
         }
     }
 
+    /// The feature store's view of `tx` (party and device keys, creation times): the first
+    /// part of [`prepare`](Self::prepare).
+    pub(crate) fn payment(&self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) -> Payment {
+        payment(tx, payer, payee, &self.created)
+    }
+
     /// Fills `out` for `tx` (whose sides have the account indices `payer` / `payee`),
     /// reusing its buffers.
     pub fn prepare<'t>(

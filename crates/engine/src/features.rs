@@ -1173,6 +1173,20 @@ impl FeatureStore {
         (self.amounts.classify(p.amount_minor), self.clock.is_night(p.ts))
     }
 
+    /// The amount class of `amount_minor` ([`classify`](Self::classify) without the clock).
+    pub fn amount_class(&self, amount_minor: i64) -> AmountClass {
+        self.amounts.classify(amount_minor)
+    }
+
+    /// One more device for account `payer` (held here): what [`observe_held`](Self::observe_held)
+    /// records when told that (device, payer) was new, for a caller that learns it later.
+    pub fn add_device(&mut self, payer: u32) {
+        if let Some(i) = self.local(payer) {
+            let a = account_slot(&mut self.accounts, i);
+            a.devices = a.devices.saturating_add(1);
+        }
+    }
+
     /// The device table's part of [`observe`](Self::observe) for a payment whose device this
     /// store's table holds: the distinct payer accounts on the device, and whether (device,
     /// payer) is new. `None` without a device or a platform payer.

@@ -154,6 +154,7 @@ scenarios!(
     effective_date,
     late_events,
     duplicates,
+    devices,
 );
 
 /// A policy whose rule reads a side's `restriction` (which earlier decisions set) is
