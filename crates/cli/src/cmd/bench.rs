@@ -46,7 +46,7 @@ pub struct Args {
     threads: Vec<usize>,
     /// Payments per batch (2 threads): larger batches spread the threads' handovers over
     /// more payments; a payment is decided about two batches' work after its batch is taken.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 8)]
     batch: usize,
 }
 

@@ -13,7 +13,7 @@
 //! |---|---|---|---|
 //! | A. observe | each lane, its own sides | the sides' features; the devices its table holds | nothing: only the lane's own state |
 //! | B. rules | both lanes, claiming chunks of 4 payments | memo scan, local time, rules → a draft per payment | the other lane's A of the batch |
-//! | F. finalize | lane 0, in input order | restrictions in force, actions, the decision | the other lane's B of the batch |
+//! | F. finalize | lane 0, in input order | restrictions in force, actions, the decision | every draft of the batch |
 //!
 //! The stages of consecutive batches overlap: in its `t`-th step a lane runs A of batch `t`,
 //! then B of batch `t − 1` (and lane 0 F of batch `t − 1`). So a lane waits only when the
@@ -21,7 +21,10 @@
 //! batch's sides between the lanes (the number each holds varies from batch to batch)
 //! evens out over the batches instead of costing a wait at each. The rules are claimed in
 //! chunks from a counter shared by both lanes, so the lane that is ahead takes more of them
-//! (lane 0, which also finalizes, takes fewer). A batch is taken from the stream by the
+//! (lane 0, which also finalizes, takes fewer), and stage F waits for a count of written
+//! drafts, not for the other lane to pass its stage B: that lane may still be observing the
+//! next batch when the rules of this one are all claimed (waiting for it instead, lane 0
+//! spent 7–8 % of its time waiting at F with batches of 8). A batch is taken from the stream by the
 //! first lane to start on it, and is decided at the end of lane 0's next step: about two
 //! batches' work later, so small batches (8 to 16 payments) keep the wait short.
 //!
@@ -45,7 +48,8 @@
 //! What crosses between the threads is plain data: features, device counts, new pairs and
 //! drafts of decisions (one word when nothing fired), in a ring of slots per lane (one slot
 //! per batch in flight), each behind a lock that the progress counters order so that it is
-//! never contended. A policy whose rules read a side's `restriction` has its rules evaluated
+//! almost never contended (a lane late to its stage B may find stage F still reading its
+//! drafts slot, and spins for it). A policy whose rules read a side's `restriction` has its rules evaluated
 //! in stage F instead, in input order
 //! ([`Policy::reads_restrictions`](crate::policy::Policy::reads_restrictions)).
 //!
@@ -62,7 +66,6 @@
 use super::{Draft, Engine, EngineError, Prepared, RuleCounters, RulesCx, Seen, finalize};
 use crate::features::{FeatureStore, PartyFeatures, Payment};
 use sluice_core::{AccountAction, Decision, Transaction};
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
@@ -119,6 +122,10 @@ struct Shared {
     drafts: [Vec<RwLock<Vec<Option<Draft>>>>; 2],
     /// Per ring slot: the next payment of the batch that stage B has not claimed.
     claims: Vec<Counter>,
+    /// Per ring slot: the payments of the batch whose drafts are written (stage F waits for
+    /// all of them, not for the other lane to pass its stage B: that lane may still be
+    /// observing the next batch when this one's rules are all claimed).
+    done: Vec<Counter>,
     /// Per lane: batches through stage A.
     observed_n: [Counter; 2],
     /// Per lane: batches through stage B.
@@ -133,6 +140,7 @@ impl Shared {
             observed: [0, 1].map(ring),
             drafts: [0, 1].map(|_| (0..RING).map(|_| RwLock::default()).collect()),
             claims: (0..RING).map(|_| Counter::default()).collect(),
+            done: (0..RING).map(|_| Counter::default()).collect(),
             observed_n: Default::default(),
             ruled_n: Default::default(),
             signals: Signals::new(),
@@ -169,6 +177,17 @@ impl Signals {
         // SeqCst pairs with the parking side's: either it sees the new value, or we see its
         // flag (and unpark it; an unpark before its park makes the park return at once).
         counter.0.store(value, Ordering::SeqCst);
+        let other = 1 - me.min(1);
+        if self.sleeping[other].load(Ordering::SeqCst)
+            && let Some(t) = self.threads[other].get()
+        {
+            t.unpark();
+        }
+    }
+
+    /// Lane `me` adds `n` to `counter` and wakes the other lane if it is parked.
+    fn add(&self, me: usize, counter: &Counter, n: usize) {
+        counter.0.fetch_add(n, Ordering::SeqCst);
         let other = 1 - me.min(1);
         if self.sleeping[other].load(Ordering::SeqCst)
             && let Some(t) = self.threads[other].get()
@@ -264,20 +283,21 @@ impl<I: Iterator<Item = B>, B: Clone> Feed<I, B> {
         Feed { inner: Mutex::new(FeedInner { batches, ring: vec![None; RING], taken: 0 }) }
     }
 
-    /// Batch `t` (`None` past the end). A lane asks for batch `t` only once the other lane
-    /// has started on batch `t − RING + 2` (see [`Lane::run`]), so the slot is free.
-    fn batch(&self, t: usize) -> Option<B> {
-        let mut feed = self.inner.lock().ok()?;
+    /// Batch `t` (`None` past the end), and whether this call took it from the stream. A
+    /// lane asks for batch `t` only once the other lane has started on batch `t − RING + 2`
+    /// (see [`Lane::run`]), so the slot is free.
+    fn batch(&self, t: usize) -> (Option<B>, bool) {
+        let Ok(mut feed) = self.inner.lock() else { return (None, false) };
         let FeedInner { batches, ring, taken } = &mut *feed;
         if t < *taken {
-            return ring.get(t % RING).cloned().flatten();
+            return (ring.get(t % RING).cloned().flatten(), false);
         }
         let b = batches.next();
         if let Some(slot) = ring.get_mut(t % RING) {
             slot.clone_from(&b);
         }
         *taken += 1;
-        b
+        (b, true)
     }
 }
 
@@ -427,7 +447,13 @@ impl Lane {
             {
                 return;
             }
-            let cur = feed.batch(t);
+            let (cur, fresh) = feed.batch(t);
+            if fresh {
+                // Both lanes are past stage B of the batch this slot last held.
+                for c in [shared.claims.get(t % RING), shared.done.get(t % RING)].into_iter().flatten() {
+                    c.0.store(0, Ordering::SeqCst);
+                }
+            }
             if let Some(batch) = &cur {
                 // The state holds the new pairs up to batch t − 2 when it observes batch t.
                 if let Some(x) = t.checked_sub(2) {
@@ -448,7 +474,8 @@ impl Lane {
                 }
                 drop(seen);
                 if let Some(fin) = fin.as_deref_mut() {
-                    if !shared.signals.wait(me, &shared.ruled_n[other], b + 1) {
+                    let all = shared.done.get(b % RING);
+                    if !in_order && !all.is_some_and(|d| shared.signals.wait(me, d, batch.len())) {
                         return;
                     }
                     self.finalize(batch, shared, cx, b, fin);
@@ -542,11 +569,12 @@ impl Lane {
     ) {
         let r = b % RING;
         self.pending_pairs(b);
-        let Some(Ok(mut drafts)) = shared.drafts[self.index].get(r).map(|l| l.write()) else { return };
+        let Some(mut drafts) = shared.drafts[self.index].get(r).and_then(write_spin) else { return };
         drafts.clear();
         drafts.resize_with(batch.len(), || None);
-        let Some(claims) = shared.claims.get(r) else { return };
+        let (Some(claims), Some(done)) = (shared.claims.get(r), shared.done.get(r)) else { return };
         let mut again = Prepared::default();
+        let mut scratch = [PartyFeatures::default(); 2];
         loop {
             let start = claims.0.fetch_add(CHUNK, Ordering::Relaxed);
             if start >= batch.len() {
@@ -563,10 +591,10 @@ impl Lane {
                 let Some(item) = batch.get(j) else { continue };
                 let (tx, payer, payee) = item.parts();
                 self.preparer.prepare_rest(tx, &mut again);
-                let sides = self.sides(seen, j, [payer, payee]);
+                let [payer_f, payee_f] = sides(&self.pending, seen, j, [payer, payee], &mut scratch);
                 let obs = Seen {
-                    payer: sides[0].as_deref(),
-                    payee: sides[1].as_deref(),
+                    payer: payer_f,
+                    payee: payee_f,
                     accounts_on_device: device_count(seen, j),
                     amount: self.store.amount_class(tx.amount.minor()),
                 };
@@ -581,6 +609,7 @@ impl Lane {
                     *slot = Some(draft);
                 }
             }
+            shared.signals.add(self.index, done, end - start);
         }
     }
 
@@ -594,8 +623,9 @@ impl Lane {
         fin: &mut Finalizer<'_, S>,
     ) {
         let r = b % RING;
-        let mut drafts = [0, 1].map(|k| shared.drafts[k].get(r).and_then(|l| l.write().ok()));
         let in_order = fin.in_order;
+        let mut drafts =
+            [0, 1].map(|k| if in_order { None } else { shared.drafts[k].get(r).and_then(write_spin) });
         let seen = if in_order {
             self.pending_pairs(b);
             read_both(shared, r)
@@ -603,6 +633,7 @@ impl Lane {
             None
         };
         let mut again = Prepared::default();
+        let mut scratch = [PartyFeatures::default(); 2];
         for (j, item) in batch.iter().enumerate() {
             let (tx, payer, payee) = item.parts();
             let restricted = [payer, payee].map(|idx| {
@@ -612,10 +643,10 @@ impl Lane {
                 Some(seen) => {
                     // Rules that read restrictions run here, on what the lanes found.
                     self.preparer.prepare_rest(tx, &mut again);
-                    let sides = self.sides(seen, j, [payer, payee]);
+                    let [payer_f, payee_f] = sides(&self.pending, seen, j, [payer, payee], &mut scratch);
                     let obs = Seen {
-                        payer: sides[0].as_deref(),
-                        payee: sides[1].as_deref(),
+                        payer: payer_f,
+                        payee: payee_f,
                         accounts_on_device: device_count(seen, j),
                         amount: self.store.amount_class(tx.amount.minor()),
                     };
@@ -642,10 +673,6 @@ impl Lane {
             };
             let Some(draft) = draft else { continue };
             (fin.sink)(item, finalize(fin.restrictions, fin.stats, cx, tx, draft, restricted));
-        }
-        drop(drafts);
-        if let Some(c) = shared.claims.get(r) {
-            c.0.store(0, Ordering::Relaxed);
         }
     }
 
@@ -674,38 +701,6 @@ impl Lane {
         }
     }
 
-    /// Payment `j`'s sides' features from the lanes holding them, with the new device pairs
-    /// they do not include yet (up to and including payment `j`'s).
-    fn sides<'g>(
-        &self,
-        seen: &'g Both<'_>,
-        j: usize,
-        sides: [Option<u32>; 2],
-    ) -> [Option<Cow<'g, PartyFeatures>>; 2] {
-        let payer_lane = sides[0].map(|i| (i & 1) as usize);
-        [0, 1].map(|s| {
-            let idx = sides[s]?;
-            let lane = (idx & 1) as usize;
-            let o = seen.get(lane)?;
-            // A payment's payer comes first in its lane's list.
-            let skip = usize::from(s == 1 && payer_lane == Some(lane));
-            let at = *o.at.get(j)? as usize + skip;
-            let f = o.features.get(at)?;
-            let extra = self
-                .pending
-                .iter()
-                .filter(|&&(payer, from)| payer == idx && from.is_none_or(|i| i as usize <= j))
-                .count();
-            if extra == 0 {
-                Some(Cow::Borrowed(f))
-            } else {
-                let mut f = *f;
-                f.devices = f.devices.saturating_add(u16::try_from(extra).unwrap_or(u16::MAX));
-                Some(Cow::Owned(f))
-            }
-        })
-    }
-
     /// Adds to the accounts this lane holds the new device pairs both lanes' tables found in
     /// batch `b` (noted in its stage B).
     fn add_new_pairs(&mut self, b: usize) {
@@ -715,6 +710,56 @@ impl Lane {
             }
         }
     }
+}
+
+/// Payment `j`'s sides' features from the lanes holding them, with the new device pairs
+/// (`pending`, see [`Lane::pending_pairs`]) they do not include yet, up to and including
+/// payment `j`'s: where there are any, the features are copied into `scratch` and counted
+/// there (rare; a copy is ~240 bytes, and returning them by value cost copies of both on
+/// every payment).
+fn sides<'a>(
+    pending: &[(u32, Option<u32>)],
+    seen: &'a Both<'_>,
+    j: usize,
+    sides: [Option<u32>; 2],
+    scratch: &'a mut [PartyFeatures; 2],
+) -> [Option<&'a PartyFeatures>; 2] {
+    let payer_lane = sides[0].map(|i| (i & 1) as usize);
+    let [s0, s1] = scratch;
+    let mut out = [None, None];
+    for (s, (slot, copy)) in out.iter_mut().zip([s0, s1]).enumerate() {
+        let Some(idx) = sides[s] else { continue };
+        let lane = (idx & 1) as usize;
+        let Some(o) = seen.get(lane) else { continue };
+        // A payment's payer comes first in its lane's list.
+        let skip = usize::from(s == 1 && payer_lane == Some(lane));
+        let Some(f) = o.at.get(j).and_then(|&at| o.features.get(at as usize + skip)) else { continue };
+        let extra = pending
+            .iter()
+            .filter(|&&(payer, from)| payer == idx && from.is_none_or(|i| i as usize <= j))
+            .count();
+        *slot = if extra == 0 {
+            Some(f)
+        } else {
+            *copy = *f;
+            copy.devices = copy.devices.saturating_add(u16::try_from(extra).unwrap_or(u16::MAX));
+            Some(&*copy)
+        };
+    }
+    out
+}
+
+/// A write lock on `l`, spinning while it is held: the lanes hold their slots' locks for
+/// microseconds, and a blocked `write` may put the thread to sleep for far longer.
+fn write_spin<T>(l: &RwLock<T>) -> Option<std::sync::RwLockWriteGuard<'_, T>> {
+    for _ in 0..1 << 14 {
+        match l.try_write() {
+            Ok(g) => return Some(g),
+            Err(std::sync::TryLockError::WouldBlock) => std::hint::spin_loop(),
+            Err(std::sync::TryLockError::Poisoned(_)) => return None,
+        }
+    }
+    l.write().ok()
 }
 
 /// Accounts on payment `j`'s device, from the lane whose table holds it (the other lane
