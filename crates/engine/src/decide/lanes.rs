@@ -590,27 +590,41 @@ impl Lane {
             for j in start..end {
                 let Some(item) = batch.get(j) else { continue };
                 let (tx, payer, payee) = item.parts();
-                self.preparer.prepare_rest(tx, &mut again);
-                let [payer_f, payee_f] = sides(&self.pending, seen, j, [payer, payee], &mut scratch);
-                let obs = Seen {
-                    payer: payer_f,
-                    payee: payee_f,
-                    accounts_on_device: device_count(seen, j),
-                    amount: self.store.amount_class(tx.amount.minor()),
-                };
-                let counters = RuleCounters {
-                    fired: &mut self.fired,
-                    per_rule: &mut self.per_rule,
-                    errors: &mut self.errors,
-                };
                 let none = [AccountAction::None; 2];
-                let draft = cx.evaluate(tx, [payer, payee], &obs, again.local, &again.memo, none, counters);
+                let draft = self.evaluate(cx, seen, j, (tx, [payer, payee]), none, &mut again, &mut scratch);
                 if let Some(slot) = drafts.get_mut(j) {
                     *slot = Some(draft);
                 }
             }
             shared.signals.add(self.index, done, end - start);
         }
+    }
+
+    /// The rules on payment `j` of a batch (`tx` and its sides' account indexes), from what
+    /// the lanes found of it (`seen`), with `restricted` the restrictions in force on the
+    /// sides; `again` and `scratch` are buffers reused from payment to payment.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate<'t>(
+        &mut self,
+        cx: &RulesCx<'_>,
+        seen: &Both<'_>,
+        j: usize,
+        (tx, accounts): (&'t Transaction, [Option<u32>; 2]),
+        restricted: [AccountAction; 2],
+        again: &mut Prepared<'t>,
+        scratch: &mut [PartyFeatures; 2],
+    ) -> Draft {
+        self.preparer.prepare_rest(tx, again);
+        let [payer, payee] = sides(&self.pending, seen, j, accounts, scratch);
+        let obs = Seen {
+            payer,
+            payee,
+            accounts_on_device: device_count(seen, j),
+            amount: self.store.amount_class(tx.amount.minor()),
+        };
+        let counters =
+            RuleCounters { fired: &mut self.fired, per_rule: &mut self.per_rule, errors: &mut self.errors };
+        cx.evaluate(tx, accounts, &obs, again.local, &again.memo, restricted, counters)
     }
 
     /// Stage F (lane 0): batch `b`'s decisions in input order.
@@ -642,27 +656,14 @@ impl Lane {
             let draft = match &seen {
                 Some(seen) => {
                     // Rules that read restrictions run here, on what the lanes found.
-                    self.preparer.prepare_rest(tx, &mut again);
-                    let [payer_f, payee_f] = sides(&self.pending, seen, j, [payer, payee], &mut scratch);
-                    let obs = Seen {
-                        payer: payer_f,
-                        payee: payee_f,
-                        accounts_on_device: device_count(seen, j),
-                        amount: self.store.amount_class(tx.amount.minor()),
-                    };
-                    let counters = RuleCounters {
-                        fired: &mut self.fired,
-                        per_rule: &mut self.per_rule,
-                        errors: &mut self.errors,
-                    };
-                    Some(cx.evaluate(
-                        tx,
-                        [payer, payee],
-                        &obs,
-                        again.local,
-                        &again.memo,
+                    Some(self.evaluate(
+                        cx,
+                        seen,
+                        j,
+                        (tx, [payer, payee]),
                         restricted,
-                        counters,
+                        &mut again,
+                        &mut scratch,
                     ))
                 }
                 None => {
