@@ -418,8 +418,8 @@ fn read_both(shared: &Shared, r: usize) -> Option<Both<'_>> {
 }
 
 impl Lane {
-    /// The lane's loop: in step `t`, stage A of batch `t`, then B (and, with `fin`, F) of
-    /// batch `t − 1`, then the new device pairs of batch `t − 1`.
+    /// The lane's loop: in step `t`, the new device pairs of batch `t − 2`, stage A of batch
+    /// `t`, then B (and, with `fin`, F) of batch `t − 1`.
     fn run<T, I, B, S>(
         &mut self,
         feed: &Feed<I, B>,
@@ -438,9 +438,10 @@ impl Lane {
         let mut prev: Option<B> = None;
         let mut t = 0usize;
         loop {
-            // Slot t % RING (of the batches and of each lane's findings) held batch
-            // t − RING, which the other lane reads until its step t − RING + 2 (the new
-            // pairs, before its stage A) and stage B and F (lane 0) of batch t − RING + 1.
+            // Slot t % RING (of the batches, the claims and each lane's findings and drafts)
+            // held batch t − RING, which the other lane reads in its stage B (and lane 0's
+            // F) of that batch, in its step t − RING + 1; waiting for its step t − RING + 2
+            // leaves a step of margin.
             if t + 3 >= RING
                 && !(shared.signals.wait(me, &shared.ruled_n[other], (t + 2).saturating_sub(RING))
                     && shared.signals.wait(me, &shared.observed_n[other], t + 3 - RING))
