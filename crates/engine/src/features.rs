@@ -1170,7 +1170,7 @@ impl FeatureStore {
 
     /// The stateless facts of a payment: its amount class and whether it was made at night.
     pub fn classify(&mut self, p: &Payment) -> (AmountClass, bool) {
-        (self.amounts.classify(p.amount_minor), self.clock.is_night(p.ts))
+        (self.amount_class(p.amount_minor), self.clock.is_night(p.ts))
     }
 
     /// The amount class of `amount_minor` ([`classify`](Self::classify) without the clock).
@@ -1180,6 +1180,7 @@ impl FeatureStore {
 
     /// One more device for account `payer` (held here): what [`observe_held`](Self::observe_held)
     /// records when told that (device, payer) was new, for a caller that learns it later.
+    #[inline]
     pub fn add_device(&mut self, payer: u32) {
         if let Some(i) = self.local(payer) {
             let a = account_slot(&mut self.accounts, i);
@@ -1217,12 +1218,8 @@ impl FeatureStore {
     /// One more device for the payer when (device, payer) was new.
     #[inline(always)]
     fn record_device(&mut self, p: &Payment, new_pair: bool) {
-        if new_pair
-            && let Some(payer) = p.payer.account
-            && let Some(i) = self.local(payer)
-        {
-            let a = account_slot(&mut self.accounts, i);
-            a.devices = a.devices.saturating_add(1);
+        if new_pair && let Some(payer) = p.payer.account {
+            self.add_device(payer);
         }
     }
 

@@ -64,6 +64,7 @@
 //! this VM. Never parking is as fast on idle cores and ruinous on busy ones.)
 
 use super::{Draft, Engine, EngineError, Prepared, RuleCounters, RulesCx, Seen, finalize};
+use crate::features::amounts::AmountClass;
 use crate::features::{FeatureStore, PartyFeatures, Payment};
 use sluice_core::{AccountAction, Decision, Transaction};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -106,6 +107,9 @@ struct Observed {
     devices: Vec<(u32, bool)>,
     /// The new (device, payer) pairs this lane's table found: (payment, payer).
     new_pairs: Vec<(u32, u32)>,
+    /// Per payment: its amount class where this lane holds a side (classified for
+    /// recording it; the rules read it from here rather than classifying again).
+    amounts: Vec<Option<AmountClass>>,
 }
 
 /// A counter on its own cache lines: each is written by one lane and read by the other.
@@ -505,6 +509,7 @@ impl Lane {
         out.at.clear();
         out.devices.clear();
         out.new_pairs.clear();
+        out.amounts.clear();
         // Everything read at random for the batch, asked for at once: the transactions, the
         // held sides' state headers and creation times.
         for item in batch {
@@ -550,8 +555,12 @@ impl Lane {
             }
             out.devices.push(found);
             out.at.push(out.features.len() as u32);
-            let Some(p) = payment else { continue };
+            let Some(p) = payment else {
+                out.amounts.push(None);
+                continue;
+            };
             let (amount, night) = self.store.classify(&p);
+            out.amounts.push(Some(amount));
             let mut sides = [None, None];
             // New pairs are added later (`add_new_pairs`), whichever table found them.
             self.store.observe_held(&p, amount, night, false, &mut sides);
@@ -621,7 +630,11 @@ impl Lane {
             payer,
             payee,
             accounts_on_device: device_count(seen, j),
-            amount: self.store.amount_class(tx.amount.minor()),
+            // Every payment has a platform side, so a lane classified it in stage A.
+            amount: seen
+                .iter()
+                .find_map(|o| o.amounts.get(j).copied().flatten())
+                .unwrap_or_else(|| self.store.amount_class(tx.amount.minor())),
         };
         let counters =
             RuleCounters { fired: &mut self.fired, per_rule: &mut self.per_rule, errors: &mut self.errors };
