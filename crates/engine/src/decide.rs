@@ -234,10 +234,32 @@ impl Preparer {
         }
     }
 
-    /// The feature store's view of `tx` (party and device keys, creation times): the first
-    /// part of [`prepare`](Self::prepare).
-    pub(crate) fn payment(&self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) -> Payment {
-        payment(tx, payer, payee, &self.created)
+    /// The feature store's view of `tx` (party and device keys, creation times; the first
+    /// part of [`prepare`](Self::prepare)) for a store that holds only the sides `held` says
+    /// (`[payer, payee]`): what it does not need is left out, not worked out — the creation
+    /// time of a side held elsewhere (a read of another account's slot, which stage A of the
+    /// lanes did not ask to load) and the key of a side whose counterparty is held elsewhere
+    /// (a hash). A held side is recorded with the *other* side's key as its counterparty.
+    pub(crate) fn payment_held(
+        &self,
+        tx: &Transaction,
+        payer: Option<u32>,
+        payee: Option<u32>,
+        held: [bool; 2],
+    ) -> Payment {
+        let side =
+            |p: &sluice_core::Party, idx: Option<u32>, mine: bool, theirs: bool| crate::features::Side {
+                account: idx,
+                key: if theirs { party_key(p.as_str()) } else { 0 },
+                created_at: idx.filter(|_| mine).and_then(|i| self.created.get(i as usize)).copied(),
+            };
+        Payment {
+            ts: tx.ts,
+            amount_minor: tx.amount.minor(),
+            payer: side(&tx.payer, payer, held[0], held[1]),
+            payee: side(&tx.payee, payee, held[1], held[0]),
+            device: tx.device_id.as_ref().map(|d| party_key(d.as_str())),
+        }
     }
 
     /// Fills `out` for `tx` (whose sides have the account indices `payer` / `payee`),

@@ -464,7 +464,7 @@ impl Lane {
                 if let Some(x) = t.checked_sub(2) {
                     self.add_new_pairs(x);
                 }
-                self.observe(batch, shared, t % RING);
+                self.observe(batch, shared, cx, t % RING);
                 shared.signals.publish(me, &shared.observed_n[me], t + 1);
             }
             if let Some(batch) = &prev {
@@ -502,7 +502,7 @@ impl Lane {
 
     /// Stage A: the sides this lane holds and the devices its table holds, of every payment
     /// of `batch`, into ring slot `r`.
-    fn observe<T: Payable>(&mut self, batch: &[T], shared: &Shared, r: usize) {
+    fn observe<T: Payable>(&mut self, batch: &[T], shared: &Shared, cx: &RulesCx<'_>, r: usize) {
         let Some(Ok(mut out)) = shared.observed[self.index].get(r).map(|l| l.write()) else { return };
         let out = &mut *out;
         out.features.clear();
@@ -515,6 +515,9 @@ impl Lane {
         for item in batch {
             let (tx, payer, payee) = item.parts();
             super::prefetch_transaction(tx);
+            // The accounts' records for stage B, a step later: either lane may claim the
+            // payment's rules.
+            cx.touch_accounts([payer, payee]);
             for idx in [payer, payee].into_iter().flatten().filter(|&i| self.store.holds(i)) {
                 self.store.prefetch_header(idx);
                 self.preparer.prefetch([Some(idx), None]);
@@ -523,15 +526,21 @@ impl Lane {
         self.payments.clear();
         for item in batch {
             let (tx, payer, payee) = item.parts();
-            let held = [payer, payee].into_iter().flatten().any(|i| self.store.holds(i));
-            let payment = held.then(|| self.preparer.payment(tx, payer, payee));
+            let held = [payer, payee].map(|s| s.is_some_and(|i| self.store.holds(i)));
+            let payment = (held[0] || held[1]).then(|| self.preparer.payment_held(tx, payer, payee, held));
             let device = match &payment {
                 Some(p) => p.device,
                 None => tx.device_id.as_ref().map(|d| crate::features::party_key(d.as_str())),
             };
+            // The slots of the devices this lane's table holds, whoever holds the sides.
+            if let (Some(d), Some(_)) = (device, payer)
+                && FeatureStore::device_lane(d) == self.index
+            {
+                self.store.prefetch_device(d);
+            }
             self.payments.push((payment, device));
         }
-        // The storage behind the headers, two payments ahead.
+        // The storage behind the headers (asked for above), two payments ahead.
         for (p, _) in self.payments.iter().take(2) {
             if let Some(p) = p {
                 self.store.prefetch(p);
@@ -539,7 +548,6 @@ impl Lane {
         }
         for (j, item) in batch.iter().enumerate() {
             if let Some((Some(next), _)) = self.payments.get(j + 2) {
-                self.store.prefetch_early(next);
                 self.store.prefetch(next);
             }
             let (_, payer, _) = item.parts();
@@ -591,12 +599,6 @@ impl Lane {
                 break;
             }
             let end = (start + CHUNK).min(batch.len());
-            for j in start..end {
-                if let Some(item) = batch.get(j) {
-                    let (_, payer, payee) = item.parts();
-                    cx.touch_accounts([payer, payee]);
-                }
-            }
             for j in start..end {
                 let Some(item) = batch.get(j) else { continue };
                 let (tx, payer, payee) = item.parts();
