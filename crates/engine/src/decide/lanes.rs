@@ -11,7 +11,7 @@
 //!
 //! | stage | who | what | waits for |
 //! |---|---|---|---|
-//! | A. observe | each lane, its own sides | the sides' features; the devices its table holds | nothing: only the lane's own state |
+//! | A. observe | each lane, its own sides | the sides' features; the devices its table holds; loads the batch's account records for B | nothing: only the lane's own state |
 //! | B. rules | both lanes, claiming chunks of 2 payments | memo scan, local time, rules → a draft per payment | the other lane's A of the batch |
 //! | F. finalize | lane 0, in input order | restrictions in force, actions, the decision | every draft of the batch |
 //!
