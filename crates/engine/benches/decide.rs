@@ -8,7 +8,8 @@
 //! worlds of the issue, use `sluice bench` (same engine, latency percentiles and state size).
 //!
 //! The second benchmark decides the same payments on the engine's two lanes
-//! (`Engine::decide_lanes`, batches of 64): compare the two on a machine with two idle cores.
+//! (`Engine::decide_lanes`, batches of 8 as in `sluice bench`): compare the two on a machine
+//! with two idle cores.
 //!
 //! ```sh
 //! cargo bench -p sluice-engine --bench decide
@@ -92,12 +93,13 @@ fn bench(c: &mut Criterion) {
             BatchSize::PerIteration,
         );
     });
-    // The same on the engine's two lanes (`Engine::decide_lanes`), in batches of 64.
+    // The same on the engine's two lanes (`Engine::decide_lanes`), in batches of 8: `sluice
+    // bench`'s default (a payment is decided about two batches' work after its batch is taken).
     g.bench_function("default_policy_20k_accounts_3_days_two_lanes", |b| {
         b.iter_batched(
             || Engine::new(Arc::clone(&policy), Arc::clone(&lists), Arc::clone(&accounts)).unwrap(),
             |mut engine| {
-                engine.decide_lanes(stream.chunks(64), |_, d| drop(black_box(d))).unwrap();
+                engine.decide_lanes(stream.chunks(8), |_, d| drop(black_box(d))).unwrap();
                 engine
             },
             BatchSize::PerIteration,
