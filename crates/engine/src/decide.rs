@@ -247,19 +247,7 @@ impl Preparer {
         payee: Option<u32>,
         held: [bool; 2],
     ) -> Payment {
-        let side =
-            |p: &sluice_core::Party, idx: Option<u32>, mine: bool, theirs: bool| crate::features::Side {
-                account: idx,
-                key: if theirs { party_key(p.as_str()) } else { 0 },
-                created_at: idx.filter(|_| mine).and_then(|i| self.created.get(i as usize)).copied(),
-            };
-        Payment {
-            ts: tx.ts,
-            amount_minor: tx.amount.minor(),
-            payer: side(&tx.payer, payer, held[0], held[1]),
-            payee: side(&tx.payee, payee, held[1], held[0]),
-            device: tx.device_id.as_ref().map(|d| party_key(d.as_str())),
-        }
+        payment(tx, payer, payee, &self.created, held)
     }
 
     /// Fills `out` for `tx` (whose sides have the account indices `payer` / `payee`),
@@ -271,7 +259,7 @@ impl Preparer {
         payee: Option<u32>,
         out: &mut Prepared<'t>,
     ) {
-        out.payment = Some(payment(tx, payer, payee, &self.created));
+        out.payment = Some(payment(tx, payer, payee, &self.created, [true; 2]));
         self.prepare_rest(tx, out);
     }
 
@@ -500,7 +488,7 @@ impl Engine {
     /// state of a large world is far beyond the caches, and its reads are most of a
     /// decision's wait. Plain reads; no effect on any result.
     pub fn prefetch(&self, tx: &Transaction, payer: Option<u32>, payee: Option<u32>) {
-        let p = payment(tx, payer, payee, &self.preparer.created);
+        let p = payment(tx, payer, payee, &self.preparer.created, [true; 2]);
         for store in self.features.stores() {
             store.prefetch_early(&p);
             store.prefetch(&p);
@@ -581,7 +569,9 @@ impl Engine {
     ) -> Decision {
         let obs = match &prepared.payment {
             Some(p) => self.features.whole().observe(p),
-            None => self.features.whole().observe(&payment(tx, payer, payee, &self.preparer.created)),
+            None => {
+                self.features.whole().observe(&payment(tx, payer, payee, &self.preparer.created, [true; 2]))
+            }
         };
         let ts = tx.ts;
         let restrictions = [payer, payee].map(|idx| self.restriction_at(idx, ts));
@@ -924,18 +914,25 @@ fn side<'a>(
     }
 }
 
-/// The feature store's view of a payment.
-fn payment(tx: &Transaction, payer: Option<u32>, payee: Option<u32>, created: &[Timestamp]) -> Payment {
-    let side = |p: &sluice_core::Party, idx: Option<u32>| crate::features::Side {
+/// The feature store's view of a payment, for a store that holds the sides `held` says
+/// (`[payer, payee]`; `[true, true]` for the whole store): see [`Preparer::payment_held`].
+fn payment(
+    tx: &Transaction,
+    payer: Option<u32>,
+    payee: Option<u32>,
+    created: &[Timestamp],
+    held: [bool; 2],
+) -> Payment {
+    let side = |p: &sluice_core::Party, idx: Option<u32>, mine: bool, theirs: bool| crate::features::Side {
         account: idx,
-        key: party_key(p.as_str()),
-        created_at: idx.and_then(|i| created.get(i as usize)).copied(),
+        key: if theirs { party_key(p.as_str()) } else { 0 },
+        created_at: idx.filter(|_| mine).and_then(|i| created.get(i as usize)).copied(),
     };
     Payment {
         ts: tx.ts,
         amount_minor: tx.amount.minor(),
-        payer: side(&tx.payer, payer),
-        payee: side(&tx.payee, payee),
+        payer: side(&tx.payer, payer, held[0], held[1]),
+        payee: side(&tx.payee, payee, held[1], held[0]),
         device: tx.device_id.as_ref().map(|d| party_key(d.as_str())),
     }
 }
