@@ -946,16 +946,18 @@ impl Cx<'_> {
                         None => counts.iter().map(|&n| i64::from(n)).sum(),
                     }
                 };
+                // Each hit term with its category, `2 [出U (otc), USDT (coin)]`: only run for
+                // the rules that fired, so the allocations stay off the hot path.
                 self.leaf(
                     e,
                     Box::new(move |fa| {
-                        let terms: Vec<&str> = fa
+                        let terms: Vec<String> = fa
                             .memo
                             .hits
                             .iter()
                             .filter(|h| idx.is_none_or(|i| category_index(h.category) == i))
                             .filter(|h| !strong || h.weight == crate::lexicon::Weight::Strong)
-                            .map(|h| h.term)
+                            .map(|h| format!("{} ({})", h.term, h.category.as_str()))
                             .collect();
                         if terms.is_empty() {
                             "0".into()
