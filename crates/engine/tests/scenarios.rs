@@ -155,6 +155,12 @@ scenarios!(
     late_events,
     duplicates,
     devices,
+    window_counterparties,
+    window_round_share,
+    window_pegged_share,
+    window_night_share,
+    pass_through,
+    account_age,
 );
 
 /// A policy whose rule reads a side's `restriction` (which earlier decisions set) is
