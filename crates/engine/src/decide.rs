@@ -285,6 +285,9 @@ pub struct Engine {
     policy: Arc<Policy>,
     lists: Arc<ListStore>,
     screener: Arc<dyn NameScreener>,
+    /// A screener from outside ([`with_screener`](Engine::with_screener)), kept to be combined
+    /// again with the exact names of new lists on [`reload`](Engine::reload).
+    extra_screener: Option<Arc<dyn NameScreener>>,
     accounts: Arc<[Account]>,
     features: States,
     restrictions: FastMap<u32, Restrictions>,
@@ -371,6 +374,15 @@ pub enum EngineError {
         /// The version of the lists given.
         lists: String,
     },
+    /// A reload's policy has another time zone than the one the behaviour state's
+    /// local-time features (night) were recorded in.
+    #[error("the new policy's time zone {new} is not the engine's ({now}); start a new engine to change it")]
+    TimeZoneChange {
+        /// The time zone in force.
+        now: String,
+        /// The new policy's.
+        new: String,
+    },
     /// The threads of [`Engine::decide_lanes`] could not be started.
     #[error("cannot start the deciding threads: {0}")]
     Threads(String),
@@ -409,6 +421,7 @@ impl Engine {
             policy,
             lists,
             screener,
+            extra_screener: None,
             accounts,
             features: States::Whole(features),
             restrictions: FastMap::default(),
@@ -425,9 +438,47 @@ impl Engine {
         // Exact matching over the engine's own list store stays underneath: a fuzzy index
         // built from other sources need not cover every list the policy screens against.
         let exact: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&self.lists));
-        self.screener = Arc::new(BestOf(vec![exact, screener]));
+        self.screener = Arc::new(BestOf(vec![exact, Arc::clone(&screener)]));
+        self.extra_screener = Some(screener);
         self.screen_cache = ScreenCache::new(self.accounts.len(), self.lists.list_names().count());
         self
+    }
+
+    /// Puts new lists (and the policy checked against them: its list references are
+    /// positions in that store) in force from the next payment on, keeping the behaviour
+    /// state and the restrictions. The engine decides one payment at a time through
+    /// `&mut self`, so no decision sees half of a reload: every decision names the lists
+    /// version it was made with. The screening cache starts afresh (scores depend on the
+    /// lists); the per-rule counters restart with the new policy's rules. Refused, with
+    /// nothing changed, when the policy was checked against other lists or has another time
+    /// zone than the one the state's local-time features were recorded in.
+    pub fn reload(&mut self, policy: Arc<Policy>, lists: Arc<ListStore>) -> Result<(), EngineError> {
+        if policy.lists_version != lists.version() {
+            return Err(EngineError::ListsMismatch {
+                policy: policy.lists_version.clone(),
+                lists: lists.version().to_string(),
+            });
+        }
+        if policy.timezone != self.policy.timezone {
+            return Err(EngineError::TimeZoneChange {
+                now: self.policy.timezone_name.clone(),
+                new: policy.timezone_name.clone(),
+            });
+        }
+        let exact: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&lists));
+        self.screener = match &self.extra_screener {
+            Some(extra) => Arc::new(BestOf(vec![exact, Arc::clone(extra)])),
+            None => exact,
+        };
+        self.screen_cache = ScreenCache::new(self.accounts.len(), lists.list_names().count());
+        self.lists_version = lists.version().into();
+        let rules = policy.rules.len();
+        self.stats.fired = vec![0; rules];
+        self.stats.errors = vec![0; rules];
+        self.fired.clear();
+        self.policy = policy;
+        self.lists = lists;
+        Ok(())
     }
 
     /// The policy in force.
@@ -763,7 +814,7 @@ impl RulesCx<'_> {
             if let Some(n) = counters.per_rule.get_mut(i) {
                 *n += 1;
             }
-            let overridden = allow_rule.is_some() && rule.category.overridable();
+            let overridden = allow_rule.is_some() && rule.overridable;
             let mut detail =
                 if rule.description.is_empty() { rule.id.clone() } else { rule.description.clone() };
             let why = rule.condition.explain(&facts);

@@ -121,6 +121,31 @@ fn bad_policies_are_refused_with_a_caret_under_the_spot() {
     }
 }
 
+/// A rule that reads a list is list evidence whatever its reason code: an allowlist never
+/// overrides it, and the check says so when the code's category would suggest otherwise.
+#[test]
+fn a_list_rule_under_a_memo_reason_is_warned_about_and_never_overridden() {
+    let lists = default_lists();
+    let src = format!(
+        "{HEAD}[[rule]]\nid = \"r\"\nwhen = 'payee.listed(\"exchanges\")'\nreason = \"MEMO_EXCHANGE_TERM\"\noutcome = \"block\"\n\n[[rule]]\nid = \"m\"\nwhen = 'memo.strong(\"otc\") > 0'\nreason = \"MEMO_OTC_TERM\"\noutcome = \"review\"\n"
+    );
+    let checked = policy::check(&src, &lists);
+    let warnings: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        warnings.iter().any(|m| m.contains("reads a list") && m.contains("MEMO_EXCHANGE_TERM")),
+        "{warnings:?}"
+    );
+    let policy = checked.policy.expect("a warning does not refuse the policy");
+    let overridable: Vec<(&str, bool)> =
+        policy.rules.iter().map(|r| (r.id.as_str(), r.overridable)).collect();
+    assert_eq!(overridable, [("r", false), ("m", true)]);
+}
+
 #[test]
 fn the_default_policy_checks_against_the_default_lists() {
     let lists = default_lists();

@@ -30,7 +30,9 @@
 //! Every rule whose condition holds *fires*; the decision lists them all. Then:
 //! 1. If an `allow` rule fired, every fired rule of an overridable category (memo,
 //!    behaviour) is *overridden*: listed, marked, but without effect. List, sanctions and
-//!    restriction evidence is never overridden.
+//!    restriction evidence is never overridden, and neither is a rule whose condition reads
+//!    a list or a screening score, whatever its reason code (`policy check` warns about
+//!    such a rule filed under a memo or behaviour code).
 //! 2. The score is the noisy-OR of the weights of the fired, not overridden rules:
 //!    `score = 1 − Π (1 − wᵢ)` — independent pieces of evidence, each alone worth its
 //!    weight, together more, never above 1.
@@ -152,6 +154,9 @@ pub struct Rule {
     pub reason: ReasonCode,
     /// Its category (from the catalogue).
     pub category: ReasonCategory,
+    /// Whether a fired `allow` rule overrides it: its category is memo or behaviour
+    /// evidence *and* its condition reads no list (`listed()`, `memo.listed()`, `screen()`).
+    pub overridable: bool,
     /// When it starts to apply.
     pub effective_from: Option<Timestamp>,
     /// When it stops applying.
@@ -572,8 +577,30 @@ pub fn check(src: &str, lists: &ListStore) -> Checked {
                 format!("rule `{rid}` has no outcome, no weight and no action: it only records a reason"),
             ));
         }
+        // List and screening evidence is never overridden by an allowlist, whatever reason
+        // code the author gave the rule: the category alone would let an `allow` rule undo a
+        // `listed()` block filed under a memo or behaviour code.
+        let reads_lists = condition.as_ref().is_some_and(|c| !c.lists.is_empty());
+        if let Some(i) = info
+            && reads_lists
+            && i.category.overridable()
+            && outcome != Some(Outcome::Allow)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    r.reason.span(),
+                    format!(
+                        "the condition reads a list, but `{}` is a {} reason: an allowlist rule will not override this rule (list and screening evidence never is)",
+                        r.reason.get_ref(),
+                        i.category.as_str()
+                    ),
+                )
+                .with_help(Some("use a reason of the list or sanctions category (`sluice policy reasons`)".into())),
+            );
+        }
         if let (Some(condition), Some(reason), Some(info)) = (condition, reason, info) {
             rules.push(Rule {
+                overridable: info.category.overridable() && !reads_lists,
                 id: rid,
                 description: r.description.clone(),
                 when: when_src.clone(),
