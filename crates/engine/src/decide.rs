@@ -399,14 +399,9 @@ impl Engine {
         let lexicon = Lexicon::shipped().map_err(|e| EngineError::Lexicon(e.to_string()))?;
         let n = accounts.len();
         let rules = policy.rules.len();
-        let screener: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&lists));
+        let screener = screener_over(&lists, None);
         let screen_cache = ScreenCache::new(n, lists.list_names().count());
-        if policy.lists_version != lists.version() {
-            return Err(EngineError::ListsMismatch {
-                policy: policy.lists_version.clone(),
-                lists: lists.version().to_string(),
-            });
-        }
+        same_lists(&policy, &lists)?;
         let lists_version = lists.version().into();
         let features = FeatureStore::new(
             &FeatureConfig { time_zone: policy.timezone.clone(), ..FeatureConfig::default() },
@@ -437,9 +432,8 @@ impl Engine {
     pub fn with_screener(mut self, screener: Arc<dyn NameScreener>) -> Self {
         // Exact matching over the engine's own list store stays underneath: a fuzzy index
         // built from other sources need not cover every list the policy screens against.
-        let exact: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&self.lists));
-        self.screener = Arc::new(BestOf(vec![exact, Arc::clone(&screener)]));
         self.extra_screener = Some(screener);
+        self.screener = screener_over(&self.lists, self.extra_screener.as_ref());
         self.screen_cache = ScreenCache::new(self.accounts.len(), self.lists.list_names().count());
         self
     }
@@ -453,23 +447,14 @@ impl Engine {
     /// nothing changed, when the policy was checked against other lists or has another time
     /// zone than the one the state's local-time features were recorded in.
     pub fn reload(&mut self, policy: Arc<Policy>, lists: Arc<ListStore>) -> Result<(), EngineError> {
-        if policy.lists_version != lists.version() {
-            return Err(EngineError::ListsMismatch {
-                policy: policy.lists_version.clone(),
-                lists: lists.version().to_string(),
-            });
-        }
+        same_lists(&policy, &lists)?;
         if policy.timezone != self.policy.timezone {
             return Err(EngineError::TimeZoneChange {
                 now: self.policy.timezone_name.clone(),
                 new: policy.timezone_name.clone(),
             });
         }
-        let exact: Arc<dyn NameScreener> = Arc::new(ExactNames::new(&lists));
-        self.screener = match &self.extra_screener {
-            Some(extra) => Arc::new(BestOf(vec![exact, Arc::clone(extra)])),
-            None => exact,
-        };
+        self.screener = screener_over(&lists, self.extra_screener.as_ref());
         self.screen_cache = ScreenCache::new(self.accounts.len(), lists.list_names().count());
         self.lists_version = lists.version().into();
         let rules = policy.rules.len();
@@ -990,6 +975,28 @@ fn payment(
 
 /// Starts loading what the rules read of the sides' accounts: the account record (country,
 /// website, name) and its screening-cache slots and list marks.
+/// Refuses a policy checked against other lists than `lists`: its list references are
+/// positions in the store it was checked against.
+fn same_lists(policy: &Policy, lists: &ListStore) -> Result<(), EngineError> {
+    if policy.lists_version != lists.version() {
+        return Err(EngineError::ListsMismatch {
+            policy: policy.lists_version.clone(),
+            lists: lists.version().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The screener for `screen()`: exact names over `lists`, and an outside screener's best
+/// score besides where there is one.
+fn screener_over(lists: &ListStore, extra: Option<&Arc<dyn NameScreener>>) -> Arc<dyn NameScreener> {
+    let exact: Arc<dyn NameScreener> = Arc::new(ExactNames::new(lists));
+    match extra {
+        Some(extra) => Arc::new(BestOf(vec![exact, Arc::clone(extra)])),
+        None => exact,
+    }
+}
+
 fn prefetch_accounts(accounts: &[Account], cache: &ScreenCache, sides: [Option<u32>; 2]) {
     for i in sides.into_iter().flatten() {
         if let Some(a) = accounts.get(i as usize) {
